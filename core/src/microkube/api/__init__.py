@@ -1,0 +1,1 @@
+"""Kubernetes API kinds as attrs models, and the converter producing Kubernetes JSON."""

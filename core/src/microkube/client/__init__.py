@@ -1,0 +1,1 @@
+"""The async Kubernetes API client: REST, kubeconfig, informers, work queues, leader election."""

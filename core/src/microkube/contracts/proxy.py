@@ -1,0 +1,84 @@
+"""The service proxy contract: desired state (Services + EndpointSlices) in, rules out.
+
+kube-proxy flattens Services and EndpointSlices into one entry per service port and hands the
+backend either the whole state (``sync``) or only what changed (``update``). A backend programs
+nftables/iptables rules or runs a userspace proxy; it never reads the API itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+
+@attrs.frozen(order=True)
+class ServicePortName:
+    namespace: str
+    name: str
+    port: str = ""  # the ServicePort's name; "" for an unnamed single port
+
+    def __str__(self) -> str:
+        base = f"{self.namespace}/{self.name}"
+        return f"{base}:{self.port}" if self.port else base
+
+
+@attrs.frozen(kw_only=True)
+class ServicePortInfo:
+    cluster_ips: tuple[str, ...]
+    port: int
+    protocol: str = "TCP"
+    node_port: int = 0
+    external_ips: tuple[str, ...] = ()
+    load_balancer_ips: tuple[str, ...] = ()
+    #: sessionAffinity ClientIP timeout in seconds; 0 = no affinity.
+    session_affinity_seconds: int = 0
+    internal_traffic_local: bool = False
+    external_traffic_local: bool = False
+    health_check_node_port: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class Endpoint:
+    ip: str
+    port: int
+    ready: bool = True
+    serving: bool = True
+    terminating: bool = False
+    node_name: str = ""
+    zone: str = ""
+
+    @property
+    def usable(self) -> bool:
+        """Ready endpoints; terminating-but-serving ones only count when none is ready."""
+        return self.ready
+
+
+@attrs.frozen(kw_only=True)
+class ServiceState:
+    info: ServicePortInfo
+    endpoints: tuple[Endpoint, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class ProxyState:
+    """Everything a backend programs, for the node ``node_name``."""
+
+    node_name: str
+    node_ips: tuple[str, ...] = ()
+    services: Mapping[ServicePortName, ServiceState] = attrs.field(factory=dict)
+
+
+@runtime_checkable
+class ServiceProxy(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None:
+        """Remove everything the backend programmed."""
+
+    async def sync(self, state: ProxyState) -> None:
+        """Make the programmed rules exactly ``state``."""
+
+    async def update(self, changes: Mapping[ServicePortName, ServiceState | None]) -> None:
+        """Apply changed service ports; None removes one. Only called after a first sync."""
