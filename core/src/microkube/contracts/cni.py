@@ -36,7 +36,8 @@ class CNIInterface:
 
 @attrs.frozen(kw_only=True)
 class CNIAddress:
-    """``address`` in CIDR form (``10.244.0.5/24``); ``interface`` indexes ``CNIResult.interfaces``."""
+    """``address`` in CIDR form (``10.244.0.5/24``); ``interface`` is an index into
+    ``CNIResult.interfaces``."""
 
     address: str
     gateway: str = ""

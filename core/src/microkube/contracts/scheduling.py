@@ -89,7 +89,7 @@ class CycleState:
         self._data[key.name] = value
 
     def read(self, key: StateKey[T]) -> T:
-        """The value under ``key``; KeyError naming the key if a PreFilter/PreScore never wrote it."""
+        """The value under ``key``; KeyError naming the key if nothing wrote it."""
         try:
             return self._data[key.name]
         except KeyError:
@@ -207,9 +207,7 @@ class ReservePlugin(Plugin, Protocol):
 
 @runtime_checkable
 class PermitPlugin(Plugin, Protocol):
-    async def permit(
-        self, state: CycleState, pod: Any, node_name: str
-    ) -> tuple[Status, float]:
+    async def permit(self, state: CycleState, pod: Any, node_name: str) -> tuple[Status, float]:
         """Allow, reject, or WAIT up to the returned number of seconds."""
 
 

@@ -28,8 +28,8 @@ class KeyValue:
 
 @attrs.frozen(kw_only=True)
 class RangeResult:
-    """One page of a range read. ``revision`` is the store revision the page was read at; pass
-    it back as ``revision`` with ``start_after`` = the last key to read the next page consistently."""
+    """One page of a range read, at store revision ``revision``. To read the next page
+    consistently, pass ``revision`` back with ``start_after`` = the page's last key."""
 
     items: tuple[KeyValue, ...]
     revision: int

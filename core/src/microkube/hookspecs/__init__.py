@@ -2,39 +2,37 @@
 docstring is its contract.
 
 Register hooks (called once at start) return ``{name: factory}`` mappings; lifecycle hooks
-notify observers. Plugins mark implementations with :data:`hookimpl`.
+notify observers. Plugins mark implementations with :data:`hookimpl`. The spec modules are
+imported by :func:`spec_modules` only, so ``from microkube import hookimpl`` stays cheap.
 """
 
-from microkube.hookspecs import (
-    admission,
-    auth,
-    cloud,
-    cni,
-    commands,
-    components,
-    controllers,
-    lifecycle,
-    proxy,
-    runtime,
-    scheduling,
-    storage,
-)
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
 from microkube.hookspecs._marker import PROJECT, hookimpl, hookspec
 
-#: Every hookspec module, in the order they are added to a plugin manager.
-MODULES = (
-    storage,
-    runtime,
-    scheduling,
-    controllers,
-    cni,
-    proxy,
-    cloud,
-    admission,
-    auth,
-    components,
-    commands,
-    lifecycle,
+#: Every hookspec module by name, in the order they are added to a plugin manager.
+MODULE_NAMES = (
+    "storage",
+    "runtime",
+    "scheduling",
+    "controllers",
+    "cni",
+    "proxy",
+    "cloud",
+    "admission",
+    "auth",
+    "components",
+    "commands",
+    "lifecycle",
 )
 
-__all__ = ["MODULES", "PROJECT", "hookimpl", "hookspec"]
+
+def spec_modules() -> list[ModuleType]:
+    """Import and return every hookspec module."""
+    return [importlib.import_module(f"{__name__}.{name}") for name in MODULE_NAMES]
+
+
+__all__ = ["MODULE_NAMES", "PROJECT", "hookimpl", "hookspec", "spec_modules"]

@@ -1,0 +1,145 @@
+"""The kernel's built-in commands: ``plugins``, ``version`` and ``up``.
+
+An ordinary plugin using the public ``microkube_commands`` hook; its implementation is
+``trylast``, so an installed plugin offering a command of the same name replaces it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from microkube.config import SELECTIONS, Config
+from microkube.contracts.command import Command
+from microkube.hookspecs import hookimpl
+from microkube.plugins import REGISTER_HOOKS, PluginRegistry, SelectionError, load_plugins
+
+
+def registry_for_config(config: Config, groups: list[str] | None = None) -> PluginRegistry:
+    """Load the plugins the configuration allows."""
+    return load_plugins(groups, allow=config.plugins.allow, block=config.plugins.block)
+
+
+def _report_errors(registry: PluginRegistry) -> None:
+    for error in registry.errors:
+        print(f"error: {error}", file=sys.stderr)
+
+
+def plugin_listing(registry: PluginRegistry, config: Config) -> dict:
+    """Everything ``microkube plugins`` shows, as data."""
+    offered: dict[str, dict[str, str]] = {}
+    by_module = {p.module: p.name for p in registry.plugins}
+    for hook in REGISTER_HOOKS:
+        table = registry.registrations(hook)
+        if table:
+            offered[hook] = {n: by_module.get(r.plugin, r.plugin) for n, r in table.items()}
+    selected = {}
+    for key, hook in SELECTIONS.items():
+        name = getattr(config, key)
+        if name is not None:
+            installed = name in registry.registrations(hook)
+            selected[key] = {"name": name, "installed": installed}
+    return {
+        "plugins": [
+            {
+                "name": p.name,
+                "distribution": p.distribution,
+                "version": p.version,
+                "groups": list(p.groups),
+                "hooks": list(p.hooks),
+                "builtin": p.builtin,
+            }
+            for p in sorted(registry.plugins, key=lambda p: (p.builtin, p.name))
+        ],
+        "offers": offered,
+        "selected": selected,
+        "errors": [str(e) for e in registry.errors],
+    }
+
+
+def _print_listing(listing: dict) -> None:
+    rows = [("PLUGIN", "DISTRIBUTION", "VERSION", "GROUPS", "HOOKS")]
+    for p in listing["plugins"]:
+        name = p["name"] + (" (built-in)" if p["builtin"] else "")
+        rows.append(
+            (name, p["distribution"], p["version"], ",".join(p["groups"]), ",".join(p["hooks"]))
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[4])
+    print()
+    print("offered:")
+    for hook, names in listing["offers"].items():
+        items = ", ".join(f"{n} ({plugin})" for n, plugin in sorted(names.items()))
+        print(f"  {hook.removeprefix('microkube_')}: {items}")
+    print()
+    print("selected by configuration:")
+    for key, sel in listing["selected"].items():
+        state = "" if sel["installed"] else "  (not installed)"
+        print(f"  {key}: {sel['name']}{state}")
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    registry = registry_for_config(args.config)
+    listing = plugin_listing(registry, args.config)
+    if args.json:
+        print(json.dumps(listing, indent=2))
+    else:
+        _print_listing(listing)
+    _report_errors(registry)
+    return 1 if registry.errors else 0
+
+
+def _plugins_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the listing as JSON")
+
+
+def _cmd_version(args: argparse.Namespace) -> int:
+    from importlib.metadata import version
+
+    print(f"microkube {version('microkube')}")
+    return 0
+
+
+def _up_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "components",
+        nargs="*",
+        help="components to run (default: every installed one the configuration enables)",
+    )
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from microkube.runner import run_components
+
+    config: Config = args.config
+    registry = registry_for_config(config)
+    _report_errors(registry)
+    try:
+        asyncio.run(
+            run_components(registry, config, Path(config.data_dir), names=args.components or None)
+        )
+    except SelectionError as exc:
+        print(f"microkube up: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@hookimpl(trylast=True)
+def microkube_commands() -> dict[str, Command]:
+    return {
+        "plugins": Command(
+            help="list installed plugins, what they offer and what is selected",
+            run=_cmd_plugins,
+            add_arguments=_plugins_arguments,
+        ),
+        "version": Command(help="print microkube's version", run=_cmd_version),
+        "up": Command(
+            help="run the installed components until SIGINT/SIGTERM",
+            run=_cmd_up,
+            add_arguments=_up_arguments,
+        ),
+    }

@@ -1,0 +1,111 @@
+"""The ``microkube`` command, run as a user runs it (a subprocess) against fabricated
+distributions installed on its path."""
+
+from __future__ import annotations
+
+import json
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+def test_help_lists_builtin_and_plugin_commands(sample_plugins):
+    result = sample_plugins.run("--help")
+    assert result.returncode == 0
+    for command in ("plugins", "up", "version", "hello"):
+        assert command in result.stdout
+
+
+def test_plugin_command_runs(sample_plugins):
+    result = sample_plugins.run("hello")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "hello from sample"
+
+
+def test_plugins_lists_installed_plugins_and_selection(sample_plugins):
+    result = sample_plugins.run("plugins")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    storage_row = next(line for line in lines if line.startswith("sample "))
+    assert "microkube-sample-storage" in storage_row
+    assert "0.3" in storage_row
+    assert "microkube.storage" in storage_row
+    assert "microkube_storage_backends" in storage_row
+    hello_row = next(line for line in lines if line.startswith("hello "))
+    assert "microkube-sample-hello" in hello_row and "2.1" in hello_row
+    assert "  storage_backends: sample (sample)" in lines
+    assert "  storage: sqlite  (not installed)" in lines
+
+
+def test_plugins_json_reflects_configuration(sample_plugins, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"storage": "sample"}))
+    result = sample_plugins.run("--config", str(config), "plugins", "--json")
+    assert result.returncode == 0, result.stderr
+    listing = json.loads(result.stdout)
+    assert listing["selected"]["storage"] == {"name": "sample", "installed": True}
+    names = {p["name"]: p for p in listing["plugins"]}
+    assert names["hello"]["distribution"] == "microkube-sample-hello"
+    assert names["default-commands"]["builtin"] is True
+
+
+def test_duplicate_name_is_one_line_error_naming_both(sample_plugins):
+    sample_plugins.add(
+        "microkube-other-hello",
+        {"microkube.commands": {"hello": "other_hello"}},
+        {"other_hello": "x = 1\n"},
+        version="0.9",
+    )
+    result = sample_plugins.run("plugins")
+    assert result.returncode == 2
+    (line,) = _error_lines(result.stderr)
+    assert "'hello'" in line
+    assert "microkube-other-hello 0.9" in line and "microkube-sample-hello 2.1" in line
+
+
+def test_import_failure_is_one_line_error_and_others_still_listed(sample_plugins):
+    sample_plugins.add_broken("microkube-broken", "0.1")
+    result = sample_plugins.run("plugins")
+    assert result.returncode == 1
+    (line,) = _error_lines(result.stderr)
+    assert line.startswith("error: plugin 'broken'")
+    assert "microkube-broken 0.1" in line and "boom at import" in line
+    assert any(row.startswith("sample ") for row in result.stdout.splitlines())
+
+
+def test_misspelled_hookimpl_is_one_line_error(sample_plugins):
+    sample_plugins.add_misspelled("microkube-typo", "3.0")
+    result = sample_plugins.run("plugins")
+    assert result.returncode == 1
+    (line,) = _error_lines(result.stderr)
+    assert "microkube-typo 3.0" in line
+    assert "microkube_storage_backend" in line and "misspelled" in line
+
+
+def test_bad_configuration_is_one_line_error(site, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"storge": "sqlite"}))
+    result = site.run("--config", str(config), "plugins")
+    assert result.returncode == 2
+    (line,) = _error_lines(result.stderr)
+    assert "unknown key 'storge'" in line and "storage" in line
+
+
+def test_block_list_from_configuration(sample_plugins, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"plugins": {"block": ["hello"]}}))
+    result = sample_plugins.run("--config", str(config), "--help")
+    assert "hello" not in result.stdout
+
+
+def test_up_without_components_says_so(site, tmp_path):
+    result = site.run("up", "--data-dir", str(tmp_path / "data"))
+    assert result.returncode == 1
+    assert "no components installed" in result.stderr
+
+
+def test_no_command_prints_help(site):
+    result = site.run()
+    assert result.returncode == 2
+    assert "usage: microkube" in result.stdout
