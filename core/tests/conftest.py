@@ -17,8 +17,10 @@ class Site:
     """A directory standing for site-packages: fabricated distributions with real
     ``.dist-info`` metadata and entry points, so ``importlib.metadata`` finds them."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.root = root
+        self.names: list[str] = []
+        self._monkeypatch = monkeypatch
 
     def add(
         self,
@@ -36,6 +38,9 @@ class Site:
         for group, entries in entry_points.items():
             lines.append(f"[{group}]")
             lines += [f"{name} = {target}" for name, target in entries.items()]
+            self.names += [name for name in entries if name not in self.names]
+        # Isolate from the plugins installed in the environment: load only this site's.
+        self._monkeypatch.setenv("MICROKUBE_LOAD_PLUGINS", ",".join(self.names))
         (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
         for module, source in modules.items():
             path = self.root / (module.replace(".", "/") + ".py")
@@ -78,15 +83,17 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    """A fresh fake site-packages, also put on ``sys.path`` for in-process loading."""
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    """A fresh fake site-packages, also put on ``sys.path`` for in-process loading. Only its
+    plugins load (``MICROKUBE_LOAD_PLUGINS``), whatever else the environment has installed."""
     root = tmp_path / "site"
     root.mkdir()
     sys.path.insert(0, str(root))
     importlib.invalidate_caches()
     before = set(sys.modules)
     try:
-        yield Site(root)
+        monkeypatch.setenv("MICROKUBE_LOAD_PLUGINS", "")
+        yield Site(root, monkeypatch)
     finally:
         sys.path.remove(str(root))
         for name in set(sys.modules) - before:

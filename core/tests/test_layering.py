@@ -3,7 +3,8 @@
 - ``microkube.contracts`` imports nothing else of microkube; ``microkube.hookspecs`` only
   contracts; both only pluggy/attrs from outside the stdlib.
 - The kernel imports no plugin, and at module level nothing outside pluggy, attrs, cattrs and
-  the stdlib (``microkube.testing`` may import pytest; optional extras load lazily in functions).
+  the stdlib (``microkube.testing`` may import pytest and, guarded, pytest-asyncio; optional
+  extras load lazily in functions).
 - A plugin imports no other plugin and only public ``microkube`` modules (no ``_private`` part).
 """
 
@@ -95,9 +96,8 @@ def test_kernel_imports_no_plugin_and_only_its_dependencies():
             assert not top.startswith("microkube_"), f"{module} imports plugin {name}"
             if not module_level or top == "microkube" or _stdlib(name):
                 continue
-            allowed = KERNEL_DEPS | (
-                {"pytest"} if module.startswith("microkube.testing") else set()
-            )
+            testing = module.startswith("microkube.testing")
+            allowed = KERNEL_DEPS | ({"pytest", "pytest_asyncio"} if testing else set())
             assert top in allowed, f"{module} imports {name} at module level"
 
 
@@ -106,7 +106,11 @@ def _plugin_packages() -> list[tuple[Path, str]]:
     for pyproject in sorted((ROOT / "plugins").rglob("pyproject.toml")):
         src = pyproject.parent / "src"
         if src.is_dir():
-            found += [(src, p.name) for p in src.iterdir() if p.name.startswith("microkube_")]
+            found += [
+                (src, p.name)
+                for p in src.iterdir()
+                if p.name.startswith("microkube_") and (p / "__init__.py").is_file()
+            ]
     return found
 
 
