@@ -51,7 +51,9 @@ class Endpoint:
 
     @property
     def usable(self) -> bool:
-        """Ready endpoints; terminating-but-serving ones only count when none is ready."""
+        """Whether this endpoint receives traffic while any endpoint of its service is ready.
+        (When none is, backends fall back to serving-and-terminating endpoints, as kube-proxy
+        does; that decision needs the whole set, so it is the backend's.)"""
         return self.ready
 
 

@@ -179,6 +179,11 @@ class NotFoundError(RuntimeError_):
     """A sandbox, container or image id the runtime does not know."""
 
 
+class ImagePullError(RuntimeError_):
+    """``pull_image`` could not fetch the image (unknown name, unreachable registry, auth):
+    the kubelet reports ``ErrImagePull`` and backs off."""
+
+
 @runtime_checkable
 class ExecSession(Protocol):
     """A streaming exec/attach: write stdin, read stdout/stderr, wait for the exit code."""

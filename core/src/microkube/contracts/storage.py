@@ -129,7 +129,7 @@ class Storage(Protocol):
         """Open files/connections. Called once before any other method."""
 
     async def close(self) -> None:
-        """Release everything; open watches end."""
+        """Release everything; open watches end. Closing twice is harmless."""
 
     async def current_revision(self) -> int:
         """The revision of the last committed write (0 for an empty store)."""
@@ -151,15 +151,18 @@ class Storage(Protocol):
         prefix after ``start_after``, including those beyond the limit."""
 
     async def create(self, key: str, value: bytes, *, lease: int = 0) -> int:
-        """Store ``key`` only if absent; return the new revision. KeyExistsError otherwise."""
+        """Store ``key`` only if absent; return the new revision. KeyExistsError otherwise;
+        StorageError if ``lease`` (0 = none) is not a live lease."""
 
     async def update(self, key: str, value: bytes, *, expected_revision: int) -> int:
         """Replace ``key`` if its ``mod_revision`` equals ``expected_revision`` (0 = any);
-        return the new revision. KeyNotFoundError / RevisionMismatchError otherwise."""
+        return the new revision. KeyNotFoundError / RevisionMismatchError otherwise. The key
+        keeps its lease."""
 
     async def delete(self, key: str, *, expected_revision: int = 0) -> KeyValue:
         """Delete ``key`` (if ``expected_revision`` matches, 0 = any) and return its last value
-        with ``mod_revision`` set to the deleting revision."""
+        with ``mod_revision`` set to the deleting revision. KeyNotFoundError /
+        RevisionMismatchError otherwise."""
 
     def watch(self, prefix: str, *, start_revision: int) -> Watch:
         """Watch keys under ``prefix`` for changes with revision >= ``start_revision``
