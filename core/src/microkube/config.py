@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -56,37 +56,77 @@ class Config:
         return {key: getattr(self, key) for key in SELECTIONS}
 
 
+def _dashed(name: str) -> str:
+    return name.replace("_", "-")
+
+
 def _converter() -> cattrs.Converter:
+    """Every attrs class is read and written with dashed keys (``data-dir``); unknown keys
+    are refused."""
     converter = cattrs.Converter(forbid_extra_keys=True)
-    for cls in (Config, PluginsConfig):
-        renames = {a.name: override(rename=a.name.replace("_", "-")) for a in attrs.fields(cls)}
-        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **renames))
-        converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, **renames)
-        )
+
+    def renames(cls: type) -> dict[str, Any]:
+        return {a.name: override(rename=_dashed(a.name)) for a in attrs.fields(cls)}
+
+    converter.register_structure_hook_factory(
+        attrs.has, lambda cls: make_dict_structure_fn(cls, converter, **renames(cls))
+    )
+    converter.register_unstructure_hook_factory(
+        attrs.has, lambda cls: make_dict_unstructure_fn(cls, converter, **renames(cls))
+    )
     return converter
 
 
 _CONVERTER = _converter()
+
+T = TypeVar("T")
+
+
+def positive(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    """attrs validator for option fields that must be > 0 (the message names the key)."""
+    if value <= 0:
+        raise ValueError(f"{_dashed(attribute.name)} must be > 0, got {value!r}")
+
+
+def not_negative(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    """attrs validator for option fields that must be >= 0 (0 usually means "off")."""
+    if value < 0:
+        raise ValueError(f"{_dashed(attribute.name)} must be >= 0, got {value!r}")
+
+
+def structure_options(cls: type[T], data: Any, where: str) -> T:
+    """Validate a configuration section into the attrs class ``cls``.
+
+    Keys are dashed (``retain-revisions``; underscores are accepted at the top level too);
+    unknown keys, wrong types and failing attrs validators raise a one-line
+    :class:`ConfigError` naming ``where`` and the key. Plugins use this for their own
+    ``options.<name>`` section so every configuration error reads the same.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping")
+    normalised = {_dashed(str(key)): value for key, value in data.items()}
+    try:
+        return _CONVERTER.structure(normalised, cls)
+    except Exception as exc:  # cattrs raises ClassValidationError / ForbiddenExtraKeysError
+        messages = cattrs.transform_error(exc, path="$", format_exception=_format_error)
+        raise ConfigError(f"{where}: {'; '.join(messages)}") from None
+
+
+def _format_error(exc: BaseException, type_: Any) -> str:
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        valid = ", ".join(_dashed(a.name) for a in attrs.fields(exc.cl))
+        unknown = ", ".join(repr(k) for k in sorted(exc.extra_fields))
+        return f"unknown key {unknown} (valid keys: {valid})"
+    if isinstance(exc, ValueError) and not isinstance(exc, cattrs.BaseValidationError):
+        return str(exc)  # an attrs validator's own message
+    return cattrs.v.format_exception(exc, type_)
 
 
 def structure_config(data: Mapping[str, Any], source: str = "configuration") -> Config:
     """Validate a configuration mapping (keys as in the file, e.g. ``data-dir``)."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: expected a mapping at the top level")
-    try:
-        return _CONVERTER.structure(dict(data), Config)
-    except Exception as exc:  # cattrs raises ClassValidationError / ForbiddenExtraKeysError
-        messages = cattrs.transform_error(exc, path="$", format_exception=_format_error)
-        raise ConfigError(f"{source}: {'; '.join(messages)}") from None
-
-
-def _format_error(exc: BaseException, type_: Any) -> str:
-    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
-        valid = ", ".join(a.name.replace("_", "-") for a in attrs.fields(exc.cl))
-        unknown = ", ".join(repr(k) for k in sorted(exc.extra_fields))
-        return f"unknown key {unknown} (valid keys: {valid})"
-    return cattrs.v.format_exception(exc, type_)
+    return structure_options(Config, data, source)
 
 
 def unstructure_config(config: Config) -> dict[str, Any]:

@@ -96,7 +96,10 @@ class FakeWatch:
                 return self._take_batch()
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), interval)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can lose a cancellation
+                # that arrives just as the wait completes.
+                async with asyncio.timeout(interval):
+                    await self._ready.wait()
             except TimeoutError:
                 return WatchResponse(revision=self._storage.revision)
 
@@ -216,8 +219,8 @@ class FakeStorage(Recorded):
             watch._end()
         if self._reaper is not None:
             self._reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reaper
+            # gather, not suppress(CancelledError): a cancellation of close() itself propagates
+            await asyncio.gather(self._reaper, return_exceptions=True)
             self._reaper = None
 
     # -- reads --------------------------------------------------------------------------
@@ -462,7 +465,8 @@ class FakeStorage(Recorded):
             deadline = min((le.deadline for le in self._leases.values()), default=None)
             timeout = None if deadline is None else max(0.0, deadline - self._now())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             self._expire_due()
 
 
