@@ -45,7 +45,10 @@ class EventType(Enum):
 @attrs.frozen(kw_only=True)
 class WatchEvent:
     """A change. For DELETE, ``kv`` is the tombstone: the key, empty value and the deleting
-    revision as ``mod_revision``; ``prev_kv`` holds the last stored value."""
+    revision as ``mod_revision``; ``prev_kv`` holds the last stored value. For a PUT that
+    replaced a value, ``prev_kv`` holds the replaced one (the API server needs it to tell a
+    filtered watcher that an object stopped matching); for a PUT that created the key it is
+    None."""
 
     type: EventType
     kv: KeyValue
@@ -119,6 +122,11 @@ class Watch(Protocol):
     def __aiter__(self) -> AsyncIterator[WatchResponse]: ...
 
     async def close(self) -> None: ...
+
+    def request_progress(self) -> None:
+        """Ask for a progress notification: an empty response at the store's current revision,
+        delivered after every change queued before the request (etcd's RequestProgress; the
+        API server uses it for consistent reads from its watch cache)."""
 
 
 @runtime_checkable

@@ -433,8 +433,9 @@ class StorageConformance:
         assert put2.type is EventType.PUT
         assert (put2.kv.value, put2.kv.create_revision, put2.kv.version) == (b"2", created, 2)
         assert put2.kv.mod_revision == updated
-        if put2.prev_kv is not None:  # optional for PUT; when given it must be right
-            assert put2.prev_kv.value == b"1" and put2.prev_kv.mod_revision == created
+        assert put1.prev_kv is None  # a create replaced nothing
+        assert put2.prev_kv is not None, "a PUT that replaced a value carries prev_kv"
+        assert put2.prev_kv.value == b"1" and put2.prev_kv.mod_revision == created
         assert gone.type is EventType.DELETE
         assert gone.kv.key == prefix + "a" and gone.kv.value == b""
         assert gone.kv.mod_revision == deleted
@@ -526,6 +527,22 @@ class StorageConformance:
         await reader.events(1)
         await reader.watch.close()
         assert await reader.ended()
+
+    async def test_requested_progress_follows_queued_changes(
+        self, storage: Storage, prefix: str, open_watch: OpenWatch
+    ) -> None:
+        reader = open_watch(prefix, await storage.current_revision() + 1)
+        await storage.create(prefix + "a", b"v")
+        written = await storage.create(prefix + "b", b"v")
+        reader.watch.request_progress()
+        seen: list[WatchEvent] = []
+        while True:
+            response = await reader.response()
+            if not response.events:
+                break
+            seen.extend(response.events)
+        assert [e.kv.key for e in seen] == [prefix + "a", prefix + "b"]
+        assert response.revision >= written
 
     async def test_close_ends_open_watches(
         self, storage: Storage, prefix: str, open_watch: OpenWatch
