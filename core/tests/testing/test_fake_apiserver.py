@@ -11,9 +11,9 @@ import pytest
 
 from microkube.client import ApiClient, BadRequestError, ExpiredError, TransportError
 from microkube.client.http import HttpClient
+from microkube.selectors import SelectorError, field_matcher, label_matcher
 from microkube.testing.fake_apiserver import FakeApiServer
 from microkube.testing.fakeapi._patch import PatchError, json_patch, merge_patch
-from microkube.testing.fakeapi._selectors import SelectorError, field_matcher, label_matcher
 
 
 @pytest.fixture

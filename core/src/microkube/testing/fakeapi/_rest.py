@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from microkube.client.resources import Resource
+from microkube.selectors import SelectorError, field_matcher, label_matcher
 from microkube.testing.fakeapi._patch import PatchError, json_patch, merge_patch
-from microkube.testing.fakeapi._selectors import SelectorError, field_matcher, label_matcher
 from microkube.testing.fakeapi._state import State, object_key, resource_key
 
 Body = dict[str, Any]

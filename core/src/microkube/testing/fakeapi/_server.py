@@ -17,9 +17,9 @@ import attrs
 from microkube.client.api import ApiClient
 from microkube.client.kubeconfig import ClientConfig, config_from_kubeconfig, make_kubeconfig
 from microkube.client.resources import BUILTIN, Resource, ResourceTable
+from microkube.selectors import SelectorError, field_matcher, label_matcher
 from microkube.testing.fakeapi import _discovery
 from microkube.testing.fakeapi._rest import Rest, StatusError, bad_request
-from microkube.testing.fakeapi._selectors import SelectorError, field_matcher, label_matcher
 from microkube.testing.fakeapi._state import State, TooOldError, Watcher, resource_key
 
 log = logging.getLogger(__name__)

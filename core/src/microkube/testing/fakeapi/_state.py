@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from microkube.client.resources import Resource
-from microkube.testing.fakeapi._selectors import Matcher
+from microkube.selectors import Matcher
 
 ResourceKey = tuple[str, str]  # (group, plural)
 ObjectKey = tuple[str, str]  # (namespace or "", name)

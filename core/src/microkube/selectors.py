@@ -1,4 +1,7 @@
-"""Label and field selectors, as the API server parses and applies them."""
+"""Label and field selectors, as the API server parses and applies them (``?labelSelector=``,
+``?fieldSelector=``), and ``LabelSelector`` objects (``matchLabels``/``matchExpressions``) as
+controllers apply them to their pods.
+"""
 
 from __future__ import annotations
 
@@ -110,3 +113,44 @@ def field_matcher(selector: str | None) -> Matcher:
         return all((field_value(obj, path) == value) == equal for path, equal, value in terms)
 
     return matches
+
+
+def label_selector_matcher(
+    selector: Mapping[str, Any] | None,
+) -> Callable[[Mapping[str, str]], bool]:
+    """A predicate on a labels mapping for a ``LabelSelector`` object (Kubernetes JSON).
+
+    As ``metav1.LabelSelectorAsSelector``: None matches nothing, an empty selector matches
+    everything; ``matchLabels`` and every ``matchExpressions`` entry must all hold.
+    """
+    if selector is None:
+        return lambda labels: False
+    checks: list[Callable[[Mapping[str, str]], bool]] = []
+    for key, value in (selector.get("matchLabels") or {}).items():
+        checks.append(lambda labels, k=key, v=value: labels.get(k) == v)
+    for expression in selector.get("matchExpressions") or []:
+        checks.append(_expression(expression))
+    return lambda labels: all(check(labels) for check in checks)
+
+
+def _expression(expression: Mapping[str, Any]) -> Callable[[Mapping[str, str]], bool]:
+    key = expression.get("key")
+    operator = expression.get("operator")
+    values = set(expression.get("values") or [])
+    if not key:
+        raise SelectorError("matchExpressions: key is required")
+    if operator in ("In", "NotIn") and not values:
+        raise SelectorError(f"matchExpressions[{key}]: values must be non-empty for {operator}")
+    if operator in ("Exists", "DoesNotExist") and values:
+        raise SelectorError(f"matchExpressions[{key}]: values must be empty for {operator}")
+    if operator == "In":
+        return lambda labels: labels.get(key) in values
+    if operator == "NotIn":
+        return lambda labels: labels.get(key) not in values
+    if operator == "Exists":
+        return lambda labels: key in labels
+    if operator == "DoesNotExist":
+        return lambda labels: key not in labels
+    raise SelectorError(
+        f"matchExpressions[{key}]: {operator!r} is not a valid label selector operator"
+    )
