@@ -1,0 +1,1 @@
+"""microkube's API server. Library modules only until the component lands (see README)."""
