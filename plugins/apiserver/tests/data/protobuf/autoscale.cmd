@@ -1,0 +1,1 @@
+kubectl autoscale deployment web --min=2 --max=5 --cpu-percent=80

@@ -1,0 +1,1 @@
+kubectl auth can-i list deployments.apps --namespace=kube-system

@@ -1,0 +1,1 @@
+kubectl create deployment web --image=nginx:1.25 --replicas=3 --port=80

@@ -1,0 +1,1 @@
+kubectl create pdb web-pdb --selector=app=web --min-available=50%

@@ -1,0 +1,1 @@
+kubectl create role reader --verb=get,list,watch --resource=pods,deployments.apps --resource-name=web
