@@ -13,7 +13,6 @@ from microkube.client import ApiClient, BadRequestError, ExpiredError, Transport
 from microkube.client.http import HttpClient
 from microkube.selectors import SelectorError, field_matcher, label_matcher
 from microkube.testing.fake_apiserver import FakeApiServer
-from microkube.testing.fakeapi._patch import PatchError, json_patch, merge_patch
 
 
 @pytest.fixture
@@ -222,54 +221,3 @@ def test_field_selectors() -> None:
     assert field_matcher("spec.hostNetwork=true,status.phase!=Failed")(pod)
     with pytest.raises(SelectorError):
         field_matcher("metadata.name")
-
-
-def test_merge_patch_rfc7386_example() -> None:
-    target = {
-        "title": "Goodbye!",
-        "author": {"givenName": "John", "familyName": "Doe"},
-        "tags": ["example", "sample"],
-        "content": "This will be unchanged",
-    }
-    patch = {
-        "title": "Hello!",
-        "phoneNumber": "+01-123-456-7890",
-        "author": {"familyName": None},
-        "tags": ["example"],
-    }
-    assert merge_patch(target, patch) == {
-        "title": "Hello!",
-        "author": {"givenName": "John"},
-        "tags": ["example"],
-        "content": "This will be unchanged",
-        "phoneNumber": "+01-123-456-7890",
-    }
-    assert target["author"]["familyName"] == "Doe"  # the target is not modified
-
-
-def test_json_patch_operations() -> None:
-    doc = {"a": {"b": [1, 2]}, "c": "x", "k~/": 1}
-    out = json_patch(
-        doc,
-        [
-            {"op": "add", "path": "/a/b/-", "value": 3},
-            {"op": "add", "path": "/a/b/0", "value": 0},
-            {"op": "remove", "path": "/a/b/1"},
-            {"op": "replace", "path": "/c", "value": "y"},
-            {"op": "copy", "from": "/c", "path": "/d"},
-            {"op": "move", "from": "/k~0~1", "path": "/e"},
-            {"op": "test", "path": "/a/b", "value": [0, 2, 3]},
-        ],
-    )
-    assert out == {"a": {"b": [0, 2, 3]}, "c": "y", "d": "y", "e": 1}
-    assert doc == {"a": {"b": [1, 2]}, "c": "x", "k~/": 1}
-    for bad in (
-        [{"op": "test", "path": "/c", "value": "z"}],
-        [{"op": "remove", "path": "/missing"}],
-        [{"op": "replace", "path": "/a/b/9", "value": 1}],
-        [{"op": "move", "from": "/a", "path": "/a/b/x"}],
-        [{"op": "frobnicate", "path": "/c"}],
-        {"op": "add"},
-    ):
-        with pytest.raises(PatchError):
-            json_patch(doc, bad)

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from microkube.client.resources import Resource
+from microkube.jsonpatch import PatchError, apply_json_patch, apply_merge_patch
 from microkube.selectors import SelectorError, field_matcher, label_matcher
-from microkube.testing.fakeapi._patch import PatchError, json_patch, merge_patch
 from microkube.testing.fakeapi._state import State, object_key, resource_key
 
 Body = dict[str, Any]
@@ -400,9 +400,9 @@ class Rest:
             if content_type in _MERGE_TYPES:
                 if not isinstance(body, dict):
                     raise PatchError("a merge patch is a JSON object")
-                patched = merge_patch(existing, body)
+                patched = apply_merge_patch(existing, body)
             elif content_type == "application/json-patch+json":
-                patched = json_patch(existing, body)
+                patched = apply_json_patch(existing, body)
             else:
                 raise StatusError(
                     415, "UnsupportedMediaType", f"the media type {content_type!r} is not supported"
@@ -487,9 +487,9 @@ class Rest:
         else:
             try:
                 if content_type.startswith("application/json-patch+json"):
-                    desired = json_patch(current, body)
+                    desired = apply_json_patch(current, body)
                 else:
-                    desired = merge_patch(current, body)
+                    desired = apply_merge_patch(current, body)
             except PatchError as exc:
                 raise invalid(resource, name, "patch", "Invalid", str(exc)) from None
         if not isinstance(desired, dict):

@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 
 from microkube.api.meta_v1 import format_time
-from microkube_apiserver.patch.errors import BAD_REQUEST, CONFLICT, INVALID, PatchError
+from microkube.jsonpatch.errors import BAD_REQUEST, CONFLICT, INVALID, PatchError
 from microkube_apiserver.patch.fieldpath import (
     Path,
     decode_fields,

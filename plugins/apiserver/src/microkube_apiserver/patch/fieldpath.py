@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from microkube_apiserver.patch.errors import BAD_REQUEST, PatchError
+from microkube.jsonpatch.errors import BAD_REQUEST, PatchError
 
 __all__ = ["Path", "PathElement", "decode_fields", "encode_fields", "path_string"]
 

@@ -33,9 +33,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from microkube_apiserver.patch.errors import BAD_REQUEST, INVALID, PatchError
-from microkube_apiserver.patch.jsonvalue import canonical, json_equal, json_kind
-from microkube_apiserver.patch.merge_patch import apply_merge_patch
+from microkube.jsonpatch.errors import BAD_REQUEST, INVALID, PatchError
+from microkube.jsonpatch.jsonvalue import canonical, json_equal, json_kind
+from microkube.jsonpatch.merge_patch import apply_merge_patch
 from microkube_apiserver.patch.schema import Node, schema_for
 
 __all__ = ["apply_strategic_merge_patch"]

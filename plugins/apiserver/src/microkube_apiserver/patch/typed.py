@@ -14,9 +14,9 @@ from typing import Any
 
 import attrs
 
-from microkube_apiserver.patch.errors import INVALID, PatchError
+from microkube.jsonpatch.errors import INVALID, PatchError
+from microkube.jsonpatch.jsonvalue import canonical, json_equal
 from microkube_apiserver.patch.fieldpath import Path, PathElement, path_string
-from microkube_apiserver.patch.jsonvalue import canonical, json_equal
 from microkube_apiserver.patch.schema import Node
 
 __all__ = ["Comparison", "compare", "field_set", "merge", "remove_paths"]

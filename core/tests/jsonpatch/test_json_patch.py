@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from microkube_apiserver.patch import PatchError, apply_json_patch, decode_json
-from microkube_apiserver.patch.json_patch import parse_pointer
+
+from microkube.jsonpatch.json_patch import parse_pointer
 
 # RFC 6902 appendix A: (section, document, patch, result)
 APPENDIX_A = [

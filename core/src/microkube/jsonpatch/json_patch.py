@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from microkube_apiserver.patch.errors import BAD_REQUEST, INVALID, PatchError
-from microkube_apiserver.patch.jsonvalue import json_equal, json_kind
+from microkube.jsonpatch.errors import BAD_REQUEST, INVALID, PatchError
+from microkube.jsonpatch.jsonvalue import json_equal, json_kind
 
 __all__ = ["apply_json_patch", "parse_pointer"]
 

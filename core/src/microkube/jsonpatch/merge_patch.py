@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from microkube_apiserver.patch.jsonvalue import json_equal
+from microkube.jsonpatch.jsonvalue import json_equal
 
 __all__ = ["apply_merge_patch", "create_merge_patch"]
 
