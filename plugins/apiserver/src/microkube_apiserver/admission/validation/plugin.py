@@ -1,0 +1,90 @@
+"""Validation: refuses invalid objects with 422 Invalid and a cause per bad field, in
+Kubernetes' format ``Deployment.apps "x" is invalid: spec.template.metadata.labels: Invalid
+value: map[string]string{"app":"y"}: selector does not match template labels``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from microkube.contracts.admission import AdmissionRequest, Operation
+from microkube_apiserver.admission.validation import core, misc, workloads
+from microkube_apiserver.admission.validation.field import FieldError, denial
+from microkube_apiserver.admission.validation.meta import (
+    validate_metadata,
+    validate_metadata_update,
+)
+from microkube_apiserver.admission.validation.names import (
+    NameCheck,
+    dns1035_label,
+    dns1123_label,
+    dns1123_subdomain,
+    path_segment_name,
+)
+from microkube_apiserver.admission.validation.pod import (
+    validate_pod_spec,
+    validate_pod_update,
+    validate_template,
+)
+
+__all__ = ["Validation"]
+
+_RBAC = "rbac.authorization.k8s.io"
+
+#: How each kind's names are checked (default: DNS-1123 subdomain).
+NAME_CHECKS: dict[tuple[str, str], NameCheck] = {
+    ("", "Namespace"): dns1123_label,
+    ("", "Service"): dns1035_label,
+    (_RBAC, "Role"): path_segment_name,
+    (_RBAC, "ClusterRole"): path_segment_name,
+    (_RBAC, "RoleBinding"): path_segment_name,
+    (_RBAC, "ClusterRoleBinding"): path_segment_name,
+    ("batch", "CronJob"): lambda name: (
+        dns1123_subdomain(name) + (["must be no more than 52 characters"] if len(name) > 52 else [])
+    ),
+}
+
+Validator = Callable[[dict[str, Any]], list[FieldError]]
+UpdateValidator = Callable[[dict[str, Any], dict[str, Any]], list[FieldError]]
+
+VALIDATORS: dict[tuple[str, str], Validator] = {
+    ("", "Pod"): lambda pod: validate_pod_spec(pod.get("spec") or {}, "spec"),
+    ("", "PodTemplate"): lambda obj: validate_template(obj.get("template"), "template"),
+    **core.VALIDATORS,
+    **workloads.VALIDATORS,
+    **misc.VALIDATORS,
+}
+UPDATE_VALIDATORS: dict[tuple[str, str], UpdateValidator] = {
+    ("", "Pod"): validate_pod_update,
+    **core.UPDATE_VALIDATORS,
+    **workloads.UPDATE_VALIDATORS,
+    **misc.UPDATE_VALIDATORS,
+}
+
+
+class Validation:
+    name = "Validation"
+
+    def handles(self, request: AdmissionRequest) -> bool:
+        return (
+            request.operation in (Operation.CREATE, Operation.UPDATE) and request.object is not None
+        )
+
+    async def validate(self, request: AdmissionRequest) -> None:
+        obj = request.object
+        if obj is None:
+            return
+        key = (request.resource.group, request.kind)
+        errors: list[FieldError] = []
+        if not request.subresource:
+            errors += validate_metadata(obj, NAME_CHECKS.get(key, dns1123_subdomain))
+            validator = VALIDATORS.get(key)
+            if validator is not None:
+                errors += validator(obj)
+        if request.operation is Operation.UPDATE and request.old_object is not None:
+            errors += validate_metadata_update(obj, request.old_object)
+            update = UPDATE_VALIDATORS.get(key)
+            if update is not None and not request.subresource:
+                errors += update(obj, request.old_object)
+        if errors:
+            raise denial(request.kind, request.resource.group, request.name, errors)
