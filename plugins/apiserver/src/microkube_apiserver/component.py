@@ -1,0 +1,131 @@
+"""The API server component: storage + admission + HTTP, started and stopped by the runner.
+
+On start it opens the configured storage backend, builds the admission chain, makes sure the
+default namespaces and the ``kubernetes`` Service exist, listens, writes
+``<data-dir>/kubeconfig`` and prints ``export KUBECONFIG=<path>`` on stdout.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from microkube.client.kubeconfig import make_kubeconfig, write_kubeconfig
+from microkube.contracts import FactoryContext
+from microkube.contracts.component import ComponentContext
+from microkube.contracts.storage import Storage
+from microkube_apiserver.admission.chain import AdmissionChain, build_chain
+from microkube_apiserver.discovery import Catalogue, DiscoveryEndpoints
+from microkube_apiserver.options import ApiServerOptions, parse_options
+from microkube_apiserver.registry.bootstrap import bootstrap
+from microkube_apiserver.registry.context import Api
+from microkube_apiserver.server.app import build_app
+from microkube_apiserver.server.catalogue import served_catalogue
+from microkube_apiserver.server.server import HttpServer
+
+__all__ = ["ApiServer", "ApiServerComponent", "create_component"]
+
+log = logging.getLogger("microkube_apiserver")
+
+
+class ApiServer:
+    """The server over a storage backend and an admission chain (usable without a registry,
+    e.g. in tests: ``ApiServer(storage, ApiServerOptions(port=0))``)."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        options: ApiServerOptions | None = None,
+        admission: AdmissionChain | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
+        self.options = options or ApiServerOptions()
+        self.storage = storage
+        self.api = Api(
+            storage=storage,
+            catalogue=catalogue or served_catalogue(),
+            admission=admission or AdmissionChain(),
+            options=self.options,
+        )
+        self._http: HttpServer | None = None
+
+    @property
+    def port(self) -> int:
+        return self._http.port if self._http is not None else self.options.port
+
+    @property
+    def url(self) -> str:
+        host = self.options.bind_address
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        """Start storage (if not started), admission, bootstrap objects, then listen."""
+        await self.storage.start()
+        self.api.admission.bind(self.api)
+        http = HttpServer(
+            build_app(self.api, DiscoveryEndpoints(self.api.catalogue)),
+            self.options.bind_address,
+            self.options.port,
+        )
+        try:
+            await http.start()
+        except BaseException:
+            await self.storage.close()
+            raise
+        self._http = http
+        try:
+            await bootstrap(self.api, http.port)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
+        await self.storage.close()
+
+
+class ApiServerComponent:
+    """``microkube_components`` entry: an :class:`ApiServer` built from the configuration."""
+
+    name = "apiserver"
+
+    def __init__(self, context: ComponentContext) -> None:
+        self.context = context
+        self.options = parse_options(context.options)
+        self.server: ApiServer | None = None
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        return (Path(self.context.data_dir) / "kubeconfig").resolve()
+
+    async def start(self) -> None:
+        context = self.context
+        config: Any = context.config
+        registry = context.registry
+        backend = registry.select("microkube_storage_backends", config.storage, what="storage")
+        storage_options = config.options.get(config.storage, {})
+        storage = backend(FactoryContext(data_dir=Path(context.data_dir), options=storage_options))
+        chain = build_chain(registry, self.options, Path(context.data_dir), config.options)
+        self.server = ApiServer(storage, self.options, chain)
+        await self.server.start()
+        write_kubeconfig(
+            self.kubeconfig_path, make_kubeconfig(self.server.url, namespace="default")
+        )
+        log.info("serving on %s (admission: %s)", self.server.url, ", ".join(chain.names))
+        print(f"export KUBECONFIG={self.kubeconfig_path}", flush=True)
+        sys.stdout.flush()
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+
+def create_component(context: ComponentContext) -> ApiServerComponent:
+    return ApiServerComponent(context)

@@ -1,0 +1,91 @@
+"""What every registry operation is given: the server's parts and the request's target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from microkube.contracts.admission import UserInfo
+from microkube.contracts.storage import Storage
+from microkube_apiserver.discovery import Catalogue, Resource
+from microkube_apiserver.options import ApiServerOptions
+from microkube_apiserver.registry.rules import KindRules, rules_for
+from microkube_apiserver.store import keys
+
+__all__ = ["Api", "Result", "Target", "WriteOptions", "utc_now"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@attrs.define
+class Api:
+    """The server's parts a registry operation uses. ``admission`` is an
+    :class:`~microkube_apiserver.admission.chain.AdmissionChain`."""
+
+    storage: Storage
+    catalogue: Catalogue
+    admission: Any
+    options: ApiServerOptions = attrs.field(factory=ApiServerOptions)
+    clock: Callable[[], datetime] = utc_now
+
+    def resource(self, group: str, plural: str) -> Resource | None:
+        """The served resource ``plural`` of ``group`` (its first, preferred version)."""
+        return next((r for r in self.catalogue if r.group == group and r.plural == plural), None)
+
+
+@attrs.frozen
+class Target:
+    """The resource a request addresses: a collection (no ``name``) or one object."""
+
+    resource: Resource
+    namespace: str = ""
+    name: str = ""
+    subresource: str = ""
+
+    @property
+    def rules(self) -> KindRules:
+        return rules_for(self.resource)
+
+    @property
+    def group(self) -> str:
+        return self.resource.group
+
+    @property
+    def plural(self) -> str:
+        return self.resource.plural
+
+    @property
+    def key(self) -> str:
+        return keys.object_key(self.group, self.plural, self.namespace or None, self.name)
+
+    @property
+    def prefix(self) -> str:
+        return keys.prefix(self.group, self.plural, self.namespace or None)
+
+    def named(self, name: str) -> Target:
+        return attrs.evolve(self, name=name)
+
+
+@attrs.frozen
+class WriteOptions:
+    """Query options of a write: ``dryRun``, ``fieldManager``, ``fieldValidation``, ``force``."""
+
+    dry_run: bool = False
+    field_manager: str = ""
+    field_validation: str = "Warn"
+    force: bool = False
+    user: UserInfo = attrs.field(factory=lambda: UserInfo(username=""))
+
+
+@attrs.define
+class Result:
+    """An answer: HTTP status, JSON body, and warnings for ``Warning`` headers."""
+
+    code: int
+    body: dict[str, Any]
+    warnings: list[str] = attrs.field(factory=list)

@@ -1,0 +1,48 @@
+"""Managed fields on every write: who set what (``metadata.managedFields``).
+
+Non-apply writes go through :func:`~microkube_apiserver.patch.record_update` as operation
+``Update``; the manager is the ``fieldManager`` query parameter or, as kube-apiserver does,
+the client's User-Agent up to its first ``/`` (``kubectl``, ``python-requests``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from microkube_apiserver.patch import record_update
+from microkube_apiserver.registry.context import Target
+
+__all__ = ["ignored_fields", "manager_from_user_agent", "track_update"]
+
+
+def manager_from_user_agent(user_agent: str | None) -> str:
+    name = (user_agent or "").split("/", 1)[0].strip()
+    return name[:128] or "unknown"
+
+
+def ignored_fields(target: Target) -> tuple[tuple[str, ...], ...]:
+    """Top-level fields a write to this endpoint cannot own: the status for the main resource
+    of a kind with a status subresource, everything but the status for the status endpoint."""
+    if not target.rules.has_status:
+        return ()
+    if target.subresource == "status":
+        return ()
+    return (("status",),)
+
+
+def track_update(
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    target: Target,
+    manager: str,
+    now: datetime,
+) -> dict[str, Any]:
+    return record_update(
+        old,
+        new,
+        manager=manager,
+        subresource=target.subresource or None,
+        now=now,
+        ignore=ignored_fields(target),
+    )

@@ -1,0 +1,1 @@
+"""The HTTP side: aiohttp application, routing, bodies, responses, watch streaming."""

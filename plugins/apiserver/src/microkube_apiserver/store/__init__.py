@@ -1,0 +1,1 @@
+"""Objects over the storage contract: key layout, value encoding, continue tokens."""

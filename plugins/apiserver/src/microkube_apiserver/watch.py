@@ -1,0 +1,167 @@
+"""Watch: a resource's changes as Kubernetes watch events, from a resourceVersion.
+
+- With no resourceVersion (or 0) the watch starts with synthetic ``ADDED`` events for the
+  current objects, then streams changes after them; with resourceVersion N it streams every
+  change after N (a compacted N is an ``ERROR`` event holding a 410 Expired Status,
+  ``too old resource version: N (oldest)``).
+- With selectors, a modification that makes an object match is ``ADDED`` and one that makes it
+  stop matching is ``DELETED`` (carrying the previous state at the new resourceVersion), as the
+  watch cache does; the storage event's ``prev_kv`` tells the two apart.
+- ``allowWatchBookmarks``: ``BOOKMARK`` events (an empty object of the kind with only
+  ``metadata.resourceVersion``) from the store's progress notifications, requested at least
+  every ``bookmark_interval`` seconds.
+- ``sendInitialEvents=true`` (watch-list): the current objects as ``ADDED``, then a
+  ``BOOKMARK`` annotated ``k8s.io/initial-events-end: "true"``, then changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from microkube.contracts.storage import CompactedError, EventType, WatchEvent
+from microkube_apiserver import errors
+from microkube_apiserver.registry.context import Api, Target
+from microkube_apiserver.registry.filters import Predicate, build_predicate
+from microkube_apiserver.registry.versions import ListParams, wait_for_revision
+from microkube_apiserver.store import codec
+
+__all__ = ["INITIAL_EVENTS_END", "watch_events"]
+
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+_PAGE = 1000
+
+
+def _event(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {"type": kind, "object": obj}
+
+
+def _translate(event: WatchEvent, predicate: Predicate | None) -> dict[str, Any] | None:
+    if event.type is EventType.DELETE:
+        if event.prev_kv is None:
+            return None
+        old = codec.decode_at(event.prev_kv.value, event.kv.mod_revision)
+        return _event("DELETED", old) if predicate is None or predicate(old) else None
+    new = codec.decode(event.kv)
+    old = codec.decode(event.prev_kv) if event.prev_kv is not None else None
+    if predicate is None:
+        return _event("MODIFIED" if old is not None else "ADDED", new)
+    now_matches = predicate(new)
+    before_matched = old is not None and predicate(old)
+    if now_matches:
+        return _event("MODIFIED" if before_matched else "ADDED", new)
+    if before_matched:
+        assert old is not None
+        old["metadata"]["resourceVersion"] = str(event.kv.mod_revision)
+        return _event("DELETED", old)
+    return None
+
+
+def _named(predicate: Predicate | None, name: str) -> Predicate | None:
+    if not name:
+        return predicate
+
+    def matches(obj: Any) -> bool:
+        if (obj.get("metadata") or {}).get("name") != name:
+            return False
+        return predicate is None or predicate(obj)
+
+    return matches
+
+
+def _bookmark(target: Target, revision: int, *, initial_end: bool = False) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"resourceVersion": str(revision)}
+    if initial_end:
+        metadata["annotations"] = {INITIAL_EVENTS_END: "true"}
+    resource = target.resource
+    return _event(
+        "BOOKMARK",
+        {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": metadata},
+    )
+
+
+def _too_old(requested: int, oldest: int) -> dict[str, Any]:
+    error = errors.expired(f"too old resource version: {requested} ({oldest})")
+    return _event("ERROR", error.status())
+
+
+async def _initial(
+    api: Api, target: Target, predicate: Predicate | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The current objects as ADDED events, and the revision they were read at."""
+    events: list[dict[str, Any]] = []
+    start_after: str | None = None
+    revision = 0
+    while True:
+        page = await api.storage.range(
+            target.prefix, start_after=start_after, limit=_PAGE, revision=revision
+        )
+        revision = revision or page.revision
+        for kv in page.items:
+            start_after = kv.key
+            obj = codec.decode(kv)
+            if predicate is None or predicate(obj):
+                events.append(_event("ADDED", obj))
+        if not page.more:
+            return events, revision
+
+
+async def watch_events(
+    api: Api, target: Target, params: ListParams, *, bookmark_interval: float
+) -> AsyncIterator[dict[str, Any]]:
+    """The watch's events, in order, until the caller stops iterating (or the store closes)."""
+    predicate = _named(
+        build_predicate(params.label_selector, params.field_selector, target.rules), target.name
+    )
+    collection = Target(target.resource, namespace=target.namespace)
+    rv = params.resource_version
+    initial = params.send_initial_events
+    if initial is None:
+        initial = not rv
+    if initial:
+        if rv:
+            await wait_for_revision(api, rv)
+        added, revision = await _initial(api, collection, predicate)
+        for event in added:
+            yield event
+        if params.send_initial_events:
+            yield _bookmark(target, revision, initial_end=True)
+        start = revision + 1
+    elif rv:
+        start = rv + 1
+    else:
+        start = await api.storage.current_revision() + 1
+    storage_watch = api.storage.watch(collection.prefix, start_revision=start)
+    ticker = None
+    if params.allow_bookmarks:
+        ticker = asyncio.create_task(_request_progress(storage_watch, bookmark_interval))
+    last_bookmark = time.monotonic()
+    try:
+        async for response in storage_watch:
+            if not response.events:
+                now = time.monotonic()
+                if params.allow_bookmarks and now - last_bookmark >= bookmark_interval * 0.9:
+                    last_bookmark = now
+                    yield _bookmark(target, response.revision)
+                continue
+            for event in response.events:
+                translated = _translate(event, predicate)
+                if translated is not None:
+                    yield translated
+    except CompactedError as exc:
+        yield _too_old(rv if rv else start - 1, exc.compact_revision)
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+        await storage_watch.close()
+
+
+async def _request_progress(storage_watch: Any, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        storage_watch.request_progress()

@@ -1,0 +1,53 @@
+"""``microkube apiserver`` as its own process over sqlite: kubeconfig, restarts keep state and
+allocations, SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+
+def request(url: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_restart_keeps_objects_and_allocations(tmp_path: Path, start_server):
+    server = start_server(tmp_path)
+    try:
+        config = json.loads(server.kubeconfig.read_text())
+        assert config["users"] == [{"name": "microkube", "user": {}}]
+        url = server.url
+        status, svc = request(
+            f"{url}/api/v1/namespaces/default/services",
+            "POST",
+            {"metadata": {"name": "a"}, "spec": {"ports": [{"port": 80}]}},
+        )
+        assert status == 201
+        first_ip = svc["spec"]["clusterIP"]
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    server = start_server(tmp_path)
+    try:
+        url = server.url
+        status, got = request(f"{url}/api/v1/namespaces/default/services/a")
+        assert status == 200 and got["spec"]["clusterIP"] == first_ip
+        status, taken = request(
+            f"{url}/api/v1/namespaces/default/services",
+            "POST",
+            {"metadata": {"name": "b"}, "spec": {"clusterIP": first_ip, "ports": [{"port": 80}]}},
+        )
+        assert status == 422, taken
+        _, namespaces = request(f"{url}/api/v1/namespaces")
+        assert len(namespaces["items"]) == 4
+    finally:
+        server.stop()
