@@ -11,7 +11,9 @@ from microkube.hookspecs._marker import hookspec
 def microkube_admission_plugins() -> dict[str, Factory[AdmissionPlugin]]:
     """Register admission plugins: ``{name: factory}``.
 
-    The API server builds the enabled ones in configuration order and runs every
+    The API server builds the enabled ones — in the order its ``admission-plugins`` option
+    names them, or all of them with ``trylast`` built-ins last, less
+    ``disable-admission-plugins`` — and runs every
     :class:`~microkube.contracts.admission.MutatingAdmission` first, then every
     :class:`~microkube.contracts.admission.ValidatingAdmission`, on each write.
     """
