@@ -4,6 +4,10 @@ distributions installed on its path."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
 
 def _error_lines(stderr: str) -> list[str]:
@@ -109,3 +113,85 @@ def test_no_command_prints_help(site):
     result = site.run()
     assert result.returncode == 2
     assert "usage: microkube" in result.stdout
+
+
+OPTIONS_RECORDER = """
+    import json
+    from pathlib import Path
+    from microkube import hookimpl
+    from microkube.contracts.component import ComponentSpec
+
+    class Recorder:
+        name = "apiserver"
+
+        def __init__(self, ctx):
+            self.path = Path(ctx.data_dir) / "options.json"
+            self.options = dict(ctx.options)
+
+        async def start(self):
+            self.path.write_text(json.dumps(self.options))
+
+        async def stop(self):
+            pass
+
+    @hookimpl
+    def microkube_components():
+        return {"apiserver": ComponentSpec(factory=Recorder)}
+"""
+
+
+def _run_up_until_started(site, tmp_path, *args: str) -> dict:
+    """Run ``microkube up ARGS`` until the fabricated ``apiserver`` component has started;
+    return the options it was given."""
+    data = tmp_path / "data"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "microkube.cli", "up", "--data-dir", str(data), *args],
+        env=site.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    recorded = data / "options.json"
+    try:
+        deadline = time.monotonic() + 30
+        while not (recorded.exists() and recorded.read_text()) and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read()
+            time.sleep(0.05)
+        options = json.loads(recorded.read_text())
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        return options
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_up_port_sets_the_apiserver_port_option(site, tmp_path):
+    site.add(
+        "microkube-recorder",
+        {"microkube.components": {"options-recorder": "recorder_component"}},
+        {"recorder_component": OPTIONS_RECORDER},
+    )
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"options": {"apiserver": {"bind-address": "127.0.0.2"}}}))
+    options = _run_up_until_started(site, tmp_path, "--config", str(config), "--port", "7001")
+    assert options == {"bind-address": "127.0.0.2", "port": 7001}
+
+
+def test_up_without_port_leaves_the_options_alone(site, tmp_path):
+    site.add(
+        "microkube-recorder",
+        {"microkube.components": {"options-recorder": "recorder_component"}},
+        {"recorder_component": OPTIONS_RECORDER},
+    )
+    assert _run_up_until_started(site, tmp_path) == {}
+
+
+def test_up_help_documents_the_port(site):
+    result = site.run("up", "--help")
+    assert result.returncode == 0
+    assert "--port PORT" in result.stdout
+    assert "API server's port" in result.stdout

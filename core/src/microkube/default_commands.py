@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+import attrs
+
 from microkube.config import SELECTIONS, Config
 from microkube.contracts.command import Command
 from microkube.hookspecs import hookimpl
@@ -104,18 +106,35 @@ def _cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The component whose options ``up --port`` sets (the kernel names it, never imports it).
+APISERVER = "apiserver"
+
+
 def _up_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "components",
         nargs="*",
         help="components to run (default: every installed one the configuration enables)",
     )
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="the API server's port (sets options.apiserver.port; default 6443, 0 = any free)",
+    )
+
+
+def with_apiserver_port(config: Config, port: int | None) -> Config:
+    """``config`` with ``options.apiserver.port`` set to ``port`` (unchanged when None)."""
+    if port is None:
+        return config
+    section = {**config.options.get(APISERVER, {}), "port": port}
+    return attrs.evolve(config, options={**config.options, APISERVER: section})
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
     from microkube.runner import run_components
 
-    config: Config = args.config
+    config: Config = with_apiserver_port(args.config, args.port)
     registry = registry_for_config(config)
     _report_errors(registry)
     try:

@@ -173,6 +173,19 @@ class Subprocess:
             except subprocess.TimeoutExpired:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        self.close_pipes()
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush or clean up (a crash)."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.close_pipes()
+
+    def close_pipes(self) -> None:
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def start_subprocess(data_dir: Path, config: Path | None = None) -> Subprocess:

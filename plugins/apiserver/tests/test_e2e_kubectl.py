@@ -8,6 +8,7 @@ kind), not copied from this server's answers. AGE is matched as a duration.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -62,23 +63,27 @@ data: {key: value}
 @pytest.fixture(scope="module")
 def kubectl(sqlite_server, tmp_path_factory):
     cache = tmp_path_factory.mktemp("kubectl-cache")
+    base = [KUBECTL, "--kubeconfig", str(sqlite_server.kubeconfig), "--cache-dir", str(cache)]
 
-    def run(*args: str, check: bool = True, stdin: str | None = None) -> str:
-        command = [
-            KUBECTL,
-            "--kubeconfig",
-            str(sqlite_server.kubeconfig),
-            "--cache-dir",
-            str(cache),
-            *args,
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60, input=stdin)
+    def run(
+        *args: str,
+        check: bool = True,
+        stdin: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> str:
+        done = subprocess.run(
+            [*base, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            input=stdin,
+            env={**os.environ, **env} if env else None,
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed: {done.stderr}")
         return done.stdout if check else done.stdout + done.stderr
 
-    run.kubeconfig = sqlite_server.kubeconfig  # type: ignore[attr-defined]
-    run.cache = cache  # type: ignore[attr-defined]
+    run.base = base  # type: ignore[attr-defined]
     return run
 
 
@@ -275,18 +280,125 @@ def test_delete_and_foreground_cascade(kubectl):
     assert held["metadata"]["deletionTimestamp"]
 
 
+HELD = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: held
+  finalizers: [example.com/hold]
+data: {a: b}
+"""
+
+
+def test_foreground_delete_waits_for_the_finalizers(kubectl):
+    """`kubectl delete --cascade=foreground` waits (it watches) until the object is gone; the
+    object stays, with a deletionTimestamp, until a patch removes its finalizers."""
+    assert kubectl("apply", "-f", "-", stdin=HELD) == "configmap/held created\n"
+    deleting = subprocess.Popen(
+        [*kubectl.base, "delete", "configmap", "held", "--cascade=foreground", "--timeout=30s"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        meta: dict = {}
+        while not meta.get("deletionTimestamp") and time.monotonic() < deadline:
+            meta = json.loads(kubectl("get", "configmap", "held", "-o", "json"))["metadata"]
+        assert meta["finalizers"] == ["example.com/hold", "foregroundDeletion"]
+        time.sleep(0.5)
+        assert deleting.poll() is None  # still waiting for the object to go
+        assert json.loads(kubectl("get", "configmap", "held", "-o", "json"))["data"] == {"a": "b"}
+        removed = kubectl(
+            "patch",
+            "configmap",
+            "held",
+            "--type=json",
+            "-p",
+            '[{"op":"remove","path":"/metadata/finalizers"}]',
+        )
+        assert removed == "configmap/held patched\n"
+        out, err = deleting.communicate(timeout=20)
+    finally:
+        if deleting.poll() is None:
+            deleting.kill()
+            deleting.wait()
+    assert deleting.returncode == 0, err
+    assert out == 'configmap "held" deleted\n'
+    gone = kubectl("get", "configmap", "held", check=False)
+    assert 'Error from server (NotFound): configmaps "held" not found' in gone
+
+
+def _editor(tmp_path: Path, name: str, script: str) -> Path:
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(0o755)
+    return path
+
+
+def test_edit_through_kube_editor(kubectl, tmp_path):
+    assert kubectl("create", "deployment", "edited", "--image=nginx:1.25") == (
+        "deployment.apps/edited created\n"
+    )
+    editor = _editor(
+        tmp_path,
+        "edit.sh",
+        'sed -i "s/image: nginx:1.25/image: nginx:1.27/; s/replicas: 1/replicas: 3/" "$1"\n',
+    )
+    env = {"KUBE_EDITOR": str(editor), "TMPDIR": str(tmp_path)}
+    assert kubectl("edit", "deployment", "edited", env=env) == "deployment.apps/edited edited\n"
+    edited = json.loads(kubectl("get", "deployment", "edited", "-o", "json"))
+    assert edited["spec"]["replicas"] == 3
+    assert edited["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    assert edited["metadata"]["generation"] == 2
+    unchanged = kubectl("edit", "deployment", "edited", env={"KUBE_EDITOR": "true"}, check=False)
+    assert unchanged.strip() == "Edit cancelled, no changes made."
+    assert (
+        json.loads(kubectl("get", "deployment", "edited", "-o", "json"))["metadata"][
+            "resourceVersion"
+        ]
+        == edited["metadata"]["resourceVersion"]
+    )
+
+
+def test_edit_refused_by_validation_reopens_with_the_causes(kubectl, tmp_path):
+    """On 422 kubectl reopens the file headed by the server's causes (`# * field: message`);
+    an unchanged second save cancels the edit."""
+    kubectl("create", "configmap", "edited-cm", "--from-literal=a=b")
+    seen = tmp_path / "seen.yaml"
+    editor = _editor(
+        tmp_path,
+        "bad.sh",
+        f'cat "$1" >> {seen}\n'
+        'grep -q "was not valid" "$1" && exit 0\n'
+        "sed -i 's/^  name: edited-cm$/  name: edited-cm\\n  labels:\\n"
+        '    bad: "no spaces allowed"/\' "$1"\n',
+    )
+    env = {"KUBE_EDITOR": str(editor), "TMPDIR": str(tmp_path)}
+    out = kubectl("edit", "configmap", "edited-cm", env=env, check=False)
+    assert 'error: configmaps "edited-cm" is invalid' in out
+    assert "error: Edit cancelled, no valid changes were saved." in out
+    header = [line for line in seen.read_text().splitlines() if line.startswith("# ")]
+    assert '# configmaps "edited-cm" was not valid:' in header
+    assert (
+        '# * metadata.labels: Invalid value: "no spaces allowed": a valid label must be an '
+        "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start "
+        "and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', "
+        "regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+    ) in header
+    assert (
+        "labels"
+        not in json.loads(kubectl("get", "configmap", "edited-cm", "-o", "json"))["metadata"]
+    )
+
+
 def test_get_watch_prints_new_rows(kubectl):
-    command = [
-        KUBECTL,
-        "--kubeconfig",
-        str(kubectl.kubeconfig),
-        "--cache-dir",
-        str(kubectl.cache),
-        "get",
-        "configmaps",
-        "-w",
-    ]
-    watcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watcher = subprocess.Popen(
+        [*kubectl.base, "get", "configmaps", "-w"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert watcher.stdout is not None
         header = watcher.stdout.readline()
@@ -300,6 +412,46 @@ def test_get_watch_prints_new_rows(kubectl):
     finally:
         watcher.kill()
         watcher.wait()
+
+
+def test_get_watch_with_event_types(kubectl):
+    """`get -w --output-watch-events` prints one row per event: ADDED, MODIFIED, DELETED (the
+    deleted object's last state), each under the EVENT column."""
+    kubectl("create", "namespace", "watching")
+    kubectl("create", "configmap", "before", "-n", "watching")
+    watcher = subprocess.Popen(
+        [*kubectl.base, "get", "configmaps", "-n", "watching", "-w", "--output-watch-events"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watcher.stdout is not None
+        assert watcher.stdout.readline().split() == ["EVENT", "NAME", "DATA", "AGE"]
+        assert watcher.stdout.readline().split()[:3] == ["ADDED", "before", "0"]
+        kubectl("create", "configmap", "w1", "-n", "watching", "--from-literal=a=b")
+        kubectl("label", "configmap", "w1", "-n", "watching", "x=y")
+        kubectl(
+            "create",
+            "configmap",
+            "w2",
+            "-n",
+            "watching",
+            "--from-literal=a=b",
+            "--from-literal=c=d",
+        )
+        kubectl("delete", "configmap", "w1", "-n", "watching")
+        rows = [watcher.stdout.readline().split() for _ in range(4)]
+    finally:
+        watcher.kill()
+        watcher.wait()
+    assert [row[:3] for row in rows] == [
+        ["ADDED", "w1", "1"],
+        ["MODIFIED", "w1", "1"],
+        ["ADDED", "w2", "2"],
+        ["DELETED", "w1", "1"],
+    ]
+    assert all(len(row) == 4 and re.fullmatch(AGE, row[3]) for row in rows)
 
 
 def test_delete_namespace_leaves_it_terminating(kubectl):

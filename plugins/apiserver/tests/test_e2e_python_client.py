@@ -1,10 +1,15 @@
 """The official ``kubernetes`` Python client against ``microkube apiserver``: list, create,
-patch (three types), watch with resume from a resourceVersion, delete — no errors, and
-objects its strict models accept."""
+patch (three types), watch with resume from a resourceVersion and recovery from 410 Gone,
+delete — objects its strict models accept, with no errors and no warnings: Python warnings
+are errors in this module, and every answer's ``Warning`` headers are collected and must be
+empty."""
 
 from __future__ import annotations
 
+import asyncio
 import warnings
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -13,15 +18,46 @@ from kubernetes import client as k8s  # noqa: E402
 from kubernetes import config as k8s_config  # noqa: E402
 from kubernetes import watch as k8s_watch  # noqa: E402
 
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def _record_warning_headers(api_client: Any, seen: list[str]) -> None:
+    """Wrap the client's transport so every response's ``Warning`` headers land in ``seen``."""
+    rest = api_client.rest_client
+    request = rest.request
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        response = request(*args, **kwargs)
+        headers = response.headers
+        getlist = getattr(headers, "getlist", None)
+        seen.extend(getlist("Warning") if getlist else headers.get_all("Warning") or [])
+        return response
+
+    rest.request = recording
+
 
 @pytest.fixture(scope="module")
-def api(sqlite_server):
+def server_warnings() -> list[str]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def api(sqlite_server, server_warnings) -> Iterator[Any]:
     configuration = k8s.Configuration()
     k8s_config.load_kube_config(
         config_file=str(sqlite_server.kubeconfig), client_configuration=configuration
     )
     with k8s.ApiClient(configuration) as api_client:
+        _record_warning_headers(api_client, server_warnings)
         yield api_client
+
+
+@pytest.fixture(autouse=True)
+def no_server_warnings(server_warnings) -> Iterator[None]:
+    """Every test ends with no ``Warning`` header received."""
+    server_warnings.clear()
+    yield
+    assert server_warnings == []
 
 
 def test_version_and_namespaces(api):
@@ -132,3 +168,75 @@ def test_errors_raise_api_exceptions(api):
     with pytest.raises(k8s.exceptions.ApiException) as info:
         core.read_namespaced_config_map("missing", "default")
     assert info.value.status == 404
+
+
+def test_a_warning_header_would_be_seen(api, server_warnings):
+    """The recorder works: an unknown field draws the server's Warning (then cleared)."""
+    core = k8s.CoreV1Api(api)
+    core.api_client.call_api(
+        "POST",
+        api.configuration.host + "/api/v1/namespaces/default/configmaps",
+        header_params={"Content-Type": "application/json"},
+        body={"metadata": {"name": "warned"}, "bogus": 1},
+    ).read()
+    assert server_warnings == ['299 - "unknown field \\"bogus\\""']
+    server_warnings.clear()
+    core.delete_namespaced_config_map("warned", "default")
+
+
+@pytest.fixture
+def inproc_api(apiserver, server_warnings) -> Iterator[Any]:
+    """The client against an in-process server, whose storage a test can compact."""
+    configuration = k8s.Configuration(host=apiserver.url)
+    with k8s.ApiClient(configuration) as api_client:
+        _record_warning_headers(api_client, server_warnings)
+        yield api_client
+
+
+async def test_watch_recovers_from_410_by_relisting(apiserver, inproc_api):
+    core = k8s.CoreV1Api(inproc_api)
+
+    def write_after_a_list() -> str:
+        old = core.list_namespaced_config_map("default").metadata.resource_version
+        for name in ("a", "b"):
+            core.create_namespaced_config_map("default", {"metadata": {"name": name}})
+        core.delete_namespaced_config_map("a", "default")
+        return old
+
+    old = await asyncio.to_thread(write_after_a_list)
+    current = await apiserver.storage.current_revision()
+    await apiserver.storage.compact(current)
+
+    def watch_from_the_compacted_version() -> k8s.exceptions.ApiException:
+        # No timeout: the client retries once by itself on 410, then raises.
+        watcher = k8s_watch.Watch()
+        with pytest.raises(k8s.exceptions.ApiException) as info:
+            for _ in watcher.stream(
+                core.list_namespaced_config_map, "default", resource_version=old
+            ):
+                pass
+        return info.value
+
+    gone = await asyncio.to_thread(watch_from_the_compacted_version)
+    assert gone.status == 410
+    assert gone.reason == f"Expired: too old resource version: {old} ({current})"
+
+    def relist_and_resume() -> tuple[list[str], list[tuple[str, str]]]:
+        listed = core.list_namespaced_config_map("default")
+        names = [item.metadata.name for item in listed.items]
+        core.create_namespaced_config_map("default", {"metadata": {"name": "c"}})
+        events = []
+        watcher = k8s_watch.Watch()
+        for event in watcher.stream(
+            core.list_namespaced_config_map,
+            "default",
+            resource_version=listed.metadata.resource_version,
+            timeout_seconds=5,
+        ):
+            events.append((event["type"], event["object"].metadata.name))
+            watcher.stop()
+        return names, events
+
+    names, events = await asyncio.to_thread(relist_and_resume)
+    assert names == ["b"]
+    assert events == [("ADDED", "c")]

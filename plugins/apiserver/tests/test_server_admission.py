@@ -246,3 +246,57 @@ async def test_namespace_gets_its_name_label(client):
     ns = (await client.post("/api/v1/namespaces", {"metadata": {"name": "team"}})).body
     assert ns["metadata"]["labels"] == {"kubernetes.io/metadata.name": "team"}
     assert ns["status"] == {"phase": "Active"}
+
+
+def stateful_set(name: str, **template_spec) -> dict:
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "serviceName": name,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "c",
+                            "image": "nginx",
+                            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                        }
+                    ],
+                    **template_spec,
+                },
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    },
+                }
+            ],
+        },
+    }
+
+
+async def test_stateful_set_template_may_mount_its_claim_templates(client):
+    sts = "/apis/apps/v1/namespaces/default/statefulsets"
+    assert (await client.post(sts, stateful_set("db"))).status == 201
+    mismatch = stateful_set("x")
+    mismatch["spec"]["template"]["metadata"]["labels"] = {"app": "y"}
+    reply = await client.post(sts, mismatch)
+    assert reply.status == 422
+    assert reply.body["message"] == (
+        'StatefulSet.apps "x" is invalid: spec.template.metadata.labels: Invalid value: '
+        'map[string]string{"app":"y"}: `selector` does not match template `labels`'
+    )
+    deadline = await client.post(sts, stateful_set("z", activeDeadlineSeconds=5))
+    assert deadline.status == 422
+    assert deadline.body["details"]["causes"] == [
+        {
+            "reason": "FieldValueForbidden",
+            "message": "Forbidden: activeDeadlineSeconds in StatefulSet is not Supported",
+            "field": "spec.template.spec.activeDeadlineSeconds",
+        }
+    ]

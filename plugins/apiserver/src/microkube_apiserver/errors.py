@@ -139,7 +139,8 @@ def bad_request(message: str) -> ApiError:
 
 
 def method_not_supported(group: str, plural: str, verb: str) -> ApiError:
-    message = f"{verb} is not supported on resources of kind {qualified_resource(group, plural)!r}"
+    # Go's %q: double quotes
+    message = f'{verb} is not supported on resources of kind "{qualified_resource(group, plural)}"'
     return ApiError(405, "MethodNotAllowed", message, details=_details(group, plural, ""))
 
 

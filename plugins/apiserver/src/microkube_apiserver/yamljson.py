@@ -2,15 +2,46 @@
 
 Timestamps stay strings (YAML 1.1 would make ``2024-01-01`` a date), mapping keys must be
 strings, and only one document is accepted.
+
+Escaped UTF-16 surrogates (``"\\ud83d\\ude00"``) become the character they encode; a lone one
+becomes U+FFFD, as Go's decoders make it (:func:`without_surrogates`, also for JSON bodies).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
-__all__ = ["YAMLError", "load_yaml"]
+__all__ = ["YAMLError", "load_yaml", "may_have_surrogates", "without_surrogates"]
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def may_have_surrogates(data: bytes) -> bool:
+    """Whether ``data`` has an escaped UTF-16 surrogate (cheap test before the full walk)."""
+    return b"\\u" in data and _ESCAPED_SURROGATE.search(data) is not None
+
+
+def _fix(text: str) -> str:
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` with surrogate pairs joined and lone surrogates replaced, in keys and strings."""
+    if isinstance(value, str):
+        return _fix(value)
+    if isinstance(value, dict):
+        return {
+            _fix(k) if isinstance(k, str) else k: without_surrogates(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [without_surrogates(v) for v in value]
+    return value
 
 
 class YAMLError(ValueError):
@@ -48,4 +79,5 @@ def load_yaml(body: bytes | str) -> Any:
     except yaml.YAMLError as exc:
         raise YAMLError(" ".join(str(exc).split())) from None
     _check(value, "")
-    return value
+    data = body.encode() if isinstance(body, str) else body
+    return without_surrogates(value) if may_have_surrogates(data) else value

@@ -5,6 +5,10 @@ an :class:`Answer` (status, headers, body) for ``/version``, ``/api``, ``/apis``
 ``/api/v1``, ``/apis/<g>[/<v>]``, ``/openapi/v3[/<gv>]`` and ``/openapi/v2``, or None when
 the path is not a discovery path (a resource path, left to the server).
 
+``/openapi/v2`` is answered in JSON when the request accepts JSON (or states no preference);
+kubectl asks for it only as gnostic protobuf, which is not served: that request gets 404, on
+which kubectl uses v3.
+
 Documents are serialized once per catalogue. Aggregated discovery and OpenAPI documents carry
 an ``ETag``; a matching ``If-None-Match`` gets 304. An OpenAPI document fetched with the hash
 the index advertises is marked immutable, as kube-apiserver does, so clients cache it.
@@ -31,6 +35,7 @@ from microkube_apiserver.discovery.documents import (
 )
 from microkube_apiserver.discovery.negotiation import DiscoveryFormat, negotiate
 from microkube_apiserver.discovery.openapi import OpenAPIV3
+from microkube_apiserver.discovery.openapi_v2 import OpenAPIV2
 
 __all__ = ["Answer", "DiscoveryEndpoints", "status_body"]
 
@@ -97,6 +102,7 @@ class DiscoveryEndpoints:
     ) -> None:
         self.catalogue = catalogue
         self.openapi = OpenAPIV3(catalogue)
+        self.openapi_v2 = OpenAPIV2(catalogue)
         self._server_address = server_address
         self._aggregated_bodies: dict[tuple[bool, str], bytes] = {}
 
@@ -146,7 +152,7 @@ class DiscoveryEndpoints:
             case ["apis", group, version]:
                 return lambda q, h: self._json_or_404(resource_list(self.catalogue, group, version))
             case ["openapi", "v2"]:
-                return lambda q, h: _not_found()
+                return lambda q, h: self._swagger(h)
             case ["openapi", "v3"]:
                 return lambda q, h: Answer(
                     200,
@@ -186,6 +192,16 @@ class DiscoveryEndpoints:
             return _not_found()
         return Answer(200, (("Content-Type", _JSON),), _encode(document))
 
+    def _swagger(self, headers: Mapping[str, str]) -> Answer:
+        if not _accepts_json(headers):
+            return _not_found()
+        body = self.openapi_v2.document_bytes()
+        etag = self.openapi_v2.etag()
+        answer_headers = (("Content-Type", _JSON), ("ETag", etag), ("Cache-Control", _REVALIDATE))
+        if _matches(headers, etag):
+            return Answer(304, answer_headers, b"")
+        return Answer(200, answer_headers, body)
+
     def _openapi(
         self, path: str, query: Mapping[str, str | list[str]], headers: Mapping[str, str]
     ) -> Answer:
@@ -199,6 +215,15 @@ class DiscoveryEndpoints:
         if _matches(headers, etag):
             return Answer(304, answer_headers, b"")
         return Answer(200, answer_headers, body)
+
+
+def _accepts_json(headers: Mapping[str, str]) -> bool:
+    """Whether an Accept header admits JSON (no header admits anything)."""
+    accept = headers.get("accept") or headers.get("Accept")
+    if not accept:
+        return True
+    ranges = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return bool(ranges & {"application/json", "application/*", "*/*"})
 
 
 def _matches(headers: Mapping[str, str], etag: str) -> bool:

@@ -14,10 +14,11 @@ sends ``fieldValidation=Strict``. Because the PATCH operation offers
 ``application/strategic-merge-patch+json``, kubectl computes client-side apply patches from the
 ``x-kubernetes-patch-*`` metadata of these schemas (:mod:`.patchmeta`).
 
-``/openapi/v2`` is not served (answer 404): kubectl asks for it only as gnostic protobuf
+``/openapi/v2`` is served in JSON only (:mod:`.openapi_v2`, built from these documents): kubectl
+asks for it only as gnostic protobuf
 (``application/com.github.proto-openapi.spec.v2@v1.0+protobuf``), and only when v3 is missing
-or lacks the PATCH operation above; a JSON answer would fail to parse. v3 covers
-``kubectl apply`` and ``kubectl explain``.
+or lacks the PATCH operation above, so that request gets 404. v3 covers ``kubectl apply`` and
+``kubectl explain``.
 """
 
 from __future__ import annotations

@@ -3,15 +3,22 @@
 Non-apply writes go through :func:`~microkube_apiserver.patch.record_update` as operation
 ``Update``; the manager is the ``fieldManager`` query parameter or, as kube-apiserver does,
 the client's User-Agent up to its first ``/`` (``kubectl``, ``python-requests``).
+
+An object whose fields cannot be tracked (a list keyed by ``name`` with an item lacking its
+name) is not an error here: as kube-apiserver's ``UpdateNoErrors``, the object goes on with its
+managed fields removed, and validation refuses it with the field's own message.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from microkube_apiserver.patch import record_update
+from microkube_apiserver.patch import PatchError, record_update
 from microkube_apiserver.registry.context import Target
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ignored_fields", "manager_from_user_agent", "track_update"]
 
@@ -38,11 +45,16 @@ def track_update(
     manager: str,
     now: datetime,
 ) -> dict[str, Any]:
-    return record_update(
-        old,
-        new,
-        manager=manager,
-        subresource=target.subresource or None,
-        now=now,
-        ignore=ignored_fields(target),
-    )
+    try:
+        return record_update(
+            old,
+            new,
+            manager=manager,
+            subresource=target.subresource or None,
+            now=now,
+            ignore=ignored_fields(target),
+        )
+    except PatchError as exc:
+        log.debug("managed fields of %s not tracked: %s", target.key, exc)
+        metadata = {k: v for k, v in (new.get("metadata") or {}).items() if k != "managedFields"}
+        return {**new, "metadata": metadata}

@@ -10,7 +10,7 @@ import attrs
 from microkube_apiserver import errors
 from microkube_apiserver.registry.context import Api, Result, Target, WriteOptions
 from microkube_apiserver.registry.create import check_namespace, create_object
-from microkube_apiserver.registry.decoding import check_type_meta, normalize
+from microkube_apiserver.registry.decoding import check_apply_types, check_type_meta, normalize
 from microkube_apiserver.registry.managed import track_update
 from microkube_apiserver.registry.meta import prepare_update
 from microkube_apiserver.registry.patching import (
@@ -47,17 +47,18 @@ async def patch(
     gvk = target.resource.gvk
     if patch_type == APPLY:
         check_type_meta(document, gvk)
+        check_apply_types(document, gvk, target.name, target.namespace)
         check_name({"metadata": {"name": target.name, **(document.get("metadata") or {})}}, target)
     warnings: list[str] = []
     required: list[int | None] = [None]
 
     async def transform(current: dict[str, Any]) -> dict[str, Any]:
         patched = apply_patch(patch_type, current, document, options, target, api.clock)
-        patched_rv = _rv(patched)
+        new, found = normalize(check_type_meta(patched, gvk), gvk, options.field_validation)
+        patched_rv = _rv(new)
         required[0] = (
             parse_resource_version(patched_rv) if patched_rv not in (None, _rv(current)) else None
         )
-        new, found = normalize(check_type_meta(patched, gvk), gvk, options.field_validation)
         warnings[:] = found
         check_name(new, target)
         finish(new, current, target)

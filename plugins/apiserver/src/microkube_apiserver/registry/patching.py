@@ -24,7 +24,12 @@ from microkube_apiserver.patch import (
 )
 from microkube_apiserver.registry.context import Target, WriteOptions
 from microkube_apiserver.registry.managed import ignored_fields
-from microkube_apiserver.yamljson import YAMLError, load_yaml
+from microkube_apiserver.yamljson import (
+    YAMLError,
+    load_yaml,
+    may_have_surrogates,
+    without_surrogates,
+)
 
 __all__ = ["APPLY", "PATCH_TYPES", "apply_patch", "parse_patch", "patch_error"]
 
@@ -47,6 +52,8 @@ def parse_patch(patch_type: str, body: bytes) -> Any:
         if patch_type == APPLY:
             return load_yaml(body)
         document = decode_json(body)
+        if may_have_surrogates(body):
+            document = without_surrogates(document)
     except PatchError as exc:
         raise patch_error(exc) from None
     except YAMLError as exc:

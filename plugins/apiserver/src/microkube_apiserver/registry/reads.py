@@ -24,7 +24,7 @@ from microkube_apiserver.registry.versions import (
 from microkube_apiserver.store import codec
 from microkube_apiserver.store.continue_token import decode_token, encode_token
 
-__all__ = ["get_object", "list_objects"]
+__all__ = ["get_object", "list_json", "list_objects"]
 
 _CONTINUE_EXPIRED = (
     "The provided continue parameter is too old to display a consistent list result. You can "
@@ -53,6 +53,32 @@ def list_kind(target: Target) -> dict[str, str]:
 
 async def list_objects(api: Api, target: Target, params: ListParams) -> dict[str, Any]:
     """LIST: ``{kind: <Kind>List, metadata: {resourceVersion, continue?}, items}``."""
+    metadata, items = await _read_list(api, target, params)
+    objects = [item if isinstance(item, dict) else codec.decode_at(*item) for item in items]
+    return {**list_kind(target), "metadata": metadata, "items": objects}
+
+
+async def list_json(api: Api, target: Target, params: ListParams) -> bytes:
+    """LIST as the JSON bytes of :func:`list_objects`' answer.
+
+    Without selectors the items are never decoded: each stored value gets its
+    resourceVersion spliced in (:func:`codec.json_at`) and the envelope is joined around them.
+    """
+    metadata, items = await _read_list(api, target, params)
+    envelope = codec.dumps({**list_kind(target), "metadata": metadata, "items": []})
+    assert envelope.endswith("[]}")
+    parts = [
+        codec.dumps(item).encode() if isinstance(item, dict) else codec.json_at(*item)
+        for item in items
+    ]
+    return b"".join((envelope[:-2].encode(), b",".join(parts), b"]}"))
+
+
+async def _read_list(
+    api: Api, target: Target, params: ListParams
+) -> tuple[dict[str, Any], list[dict[str, Any] | tuple[bytes, int]]]:
+    """The list's metadata and items: objects when a selector decoded them to filter, else
+    the stored ``(value, revision)`` pairs, still encoded."""
     predicate = build_predicate(params.label_selector, params.field_selector, target.rules)
     prefix = target.prefix
     start_after: str | None = None
@@ -67,8 +93,10 @@ async def list_objects(api: Api, target: Target, params: ListParams) -> dict[str
         else:
             await wait_for_revision(api, params.resource_version)
     limit = params.limit
-    chunk = limit if (limit and predicate is None) else max(limit, _CHUNK)
-    items: list[dict[str, Any]] = []
+    # Unfiltered: exactly what was asked for (0 = all, one range with no count query);
+    # filtered: enough keys per round trip to fill the page.
+    chunk = limit if predicate is None else max(limit, _CHUNK)
+    items: list[dict[str, Any] | tuple[bytes, int]] = []
     last_key = start_after
     more = False
     remaining: int | None = None
@@ -93,9 +121,10 @@ async def list_objects(api: Api, target: Target, params: ListParams) -> dict[str
         revision = revision or page.revision
         full = False
         for index, kv in enumerate(page.items):
-            obj = codec.decode(kv)
             last_key = kv.key
-            if predicate is None or predicate(obj):
+            if predicate is None:
+                items.append((kv.value, kv.mod_revision))
+            elif predicate(obj := codec.decode(kv)):
                 items.append(obj)
             if limit and len(items) >= limit:
                 full = True
@@ -110,4 +139,4 @@ async def list_objects(api: Api, target: Target, params: ListParams) -> dict[str
         metadata["continue"] = encode_token(revision, last_key)
         if remaining is not None:
             metadata["remainingItemCount"] = remaining
-    return {**list_kind(target), "metadata": metadata, "items": items}
+    return metadata, items

@@ -15,7 +15,12 @@ from aiohttp import web
 from microkube_apiserver import errors
 from microkube_apiserver.protobuf import MEDIA_TYPE as PROTOBUF
 from microkube_apiserver.protobuf import ProtobufError, decode_envelope
-from microkube_apiserver.yamljson import YAMLError, load_yaml
+from microkube_apiserver.yamljson import (
+    YAMLError,
+    load_yaml,
+    may_have_surrogates,
+    without_surrogates,
+)
 
 __all__ = ["ACCEPTED", "decode_body", "media_type", "read_body"]
 
@@ -50,11 +55,12 @@ def decode_body(data: bytes, content_type: str) -> Any:
         return None
     if content_type in (JSON, "*/*", "application/*"):
         try:
-            return json.loads(data, parse_constant=_reject_constant)
+            value = json.loads(data, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise errors.bad_request(
                 f"couldn't get version/kind; json parse error: {exc}"
             ) from None
+        return without_surrogates(value) if may_have_surrogates(data) else value
     if content_type in (YAML, "application/x-yaml", "text/yaml"):
         try:
             return load_yaml(data)

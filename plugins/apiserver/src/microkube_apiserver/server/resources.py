@@ -16,7 +16,7 @@ from microkube_apiserver.registry.managed import manager_from_user_agent
 from microkube_apiserver.registry.meta import status_only
 from microkube_apiserver.registry.patch import patch
 from microkube_apiserver.registry.patching import APPLY, PATCH_TYPES
-from microkube_apiserver.registry.reads import get_object, list_objects
+from microkube_apiserver.registry.reads import get_object, list_json, list_objects
 from microkube_apiserver.registry.replace import replace
 from microkube_apiserver.server.bodies import decode_body, media_type, read_body
 from microkube_apiserver.server.output import negotiate_output
@@ -82,8 +82,10 @@ async def _read(
         return await stream_watch(request, api, target, params, output, watch_timeout(query))
     if not path.name:
         _require_verb(path, "list")
-        listed = await list_objects(api, target, list_params(query, watch=False))
-        return json_response(200, output.list(listed))
+        params = list_params(query, watch=False)
+        if not output.is_table:
+            return json_response(200, await list_json(api, target, params))
+        return json_response(200, output.list(await list_objects(api, target, params)))
     _require_verb(path, "get")
     if path.subresource == "scale":
         return json_response(200, output.object(await scale.get_scale(api, target)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from aiohttp import web
@@ -22,10 +23,19 @@ def warning_header(text: str) -> str:
     return f'299 - "{escaped}"'
 
 
+def _sendable(text: str) -> bool:
+    """kube-apiserver drops a warning whose text has a control character (it cannot be a
+    header value); other characters go as they are."""
+    return bool(text) and not any(unicodedata.category(c) == "Cc" for c in text)
+
+
 def json_response(code: int, body: Any, warnings: list[str] | None = None) -> web.Response:
-    response = web.Response(status=code, body=encode(body), content_type="application/json")
+    """``body`` as JSON; ``bytes`` are taken as already encoded JSON."""
+    data = body if isinstance(body, bytes) else encode(body)
+    response = web.Response(status=code, body=data, content_type="application/json")
     for text in dict.fromkeys(warnings or ()):
-        response.headers.add("Warning", warning_header(text))
+        if _sendable(text):
+            response.headers.add("Warning", warning_header(text))
     return response
 
 

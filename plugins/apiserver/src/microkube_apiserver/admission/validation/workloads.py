@@ -23,7 +23,10 @@ def _non_negative(spec: dict[str, Any], key: str, path: str) -> list[FieldError]
     return []
 
 
-def _selector(spec: dict[str, Any], kind: str) -> list[FieldError]:
+_MISMATCH = "selector does not match template labels"
+
+
+def _selector(spec: dict[str, Any], kind: str, mismatch: str = _MISMATCH) -> list[FieldError]:
     """Selector required, non-empty, valid, and matching the template's labels."""
     selector = spec.get("selector")
     if selector is None:
@@ -47,11 +50,7 @@ def _selector(spec: dict[str, Any], kind: str) -> list[FieldError]:
     except SelectorError as exc:
         return [field.invalid("spec.selector", selector, str(exc))]
     if not matches:
-        errors.append(
-            field.invalid(
-                "spec.template.metadata.labels", labels, "selector does not match template labels"
-            )
-        )
+        errors.append(field.invalid("spec.template.metadata.labels", labels, mismatch))
     return errors
 
 
@@ -127,9 +126,25 @@ def validate_daemon_set(obj: dict[str, Any]) -> list[FieldError]:
 
 
 def validate_stateful_set(obj: dict[str, Any]) -> list[FieldError]:
+    """As Kubernetes 1.32: the pod template's spec is not validated for StatefulSets (its
+    volume mounts may name volumeClaimTemplates), only its labels, the selector match, the
+    restart policy and the absence of activeDeadlineSeconds."""
     spec = obj.get("spec") or {}
-    errors = _non_negative(spec, "replicas", "spec") + _selector(spec, "statefulset")
-    errors += validate_template(spec.get("template"), "spec.template")
+    errors = _non_negative(spec, "replicas", "spec")
+    errors += _selector(spec, "statefulset", "`selector` does not match template `labels`")
+    template = spec.get("template")
+    if not template:
+        errors.append(field.required("spec.template"))
+    else:
+        labels = (template.get("metadata") or {}).get("labels")
+        errors += validate_labels(labels, "spec.template.labels")
+        if (template.get("spec") or {}).get("activeDeadlineSeconds") is not None:
+            errors.append(
+                field.forbidden(
+                    "spec.template.spec.activeDeadlineSeconds",
+                    "activeDeadlineSeconds in StatefulSet is not Supported",
+                )
+            )
     policy = spec.get("podManagementPolicy")
     if policy and policy not in ("OrderedReady", "Parallel"):
         errors.append(
