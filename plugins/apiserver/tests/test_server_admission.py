@@ -300,3 +300,154 @@ async def test_stateful_set_template_may_mount_its_claim_templates(client):
             "field": "spec.template.spec.activeDeadlineSeconds",
         }
     ]
+
+
+NODES = "/api/v1/nodes"
+
+
+def causes(reply) -> list[tuple[str, str]]:
+    assert reply.status == 422, reply
+    return [(c["field"], c["message"]) for c in reply.body["details"]["causes"]]
+
+
+async def test_node_taints_are_reported_under_metadata(client):
+    taints = [
+        {"key": "a", "effect": "NoSchedule"},
+        {"key": "bad key", "value": "x y", "effect": "Sometimes"},
+        {"key": "c"},
+        {"key": "a", "effect": "NoSchedule"},
+    ]
+    reply = await client.post(NODES, {"metadata": {"name": "n"}, "spec": {"taints": taints}})
+    found = causes(reply)
+    assert found[:4] == [
+        (
+            "metadata.taints[1].key",
+            'Invalid value: "bad key": name part must consist of alphanumeric characters, '
+            "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+            "'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+            "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+        ),
+        (
+            "metadata.taints[1].value",
+            'Invalid value: "x y": a valid label must be an empty string or consist of '
+            "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+            "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used "
+            "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+        (
+            "metadata.taints[1].effect",
+            'Unsupported value: "Sometimes": supported values: "NoSchedule", '
+            '"PreferNoSchedule", "NoExecute"',
+        ),
+        ("metadata.taints[2].effect", "Required value"),
+    ]
+    assert found[4][0] == "metadata.taints[3]"
+    assert found[4][1].startswith("Duplicate value: ")
+    assert found[4][1].endswith(": taints must be unique by key and effect pair")
+
+
+async def test_node_pod_cidrs(client):
+    bad = await client.post(NODES, {"metadata": {"name": "n"}, "spec": {"podCIDR": "10.0.0.1"}})
+    assert causes(bad) == [
+        ("spec.podCIDRs[0]", 'Invalid value: []string{"10.0.0.1"}: must be valid CIDR')
+    ]
+    two_v4 = {"podCIDRs": ["10.0.0.0/24", "10.0.1.0/24"]}
+    reply = await client.post(NODES, {"metadata": {"name": "n"}, "spec": two_v4})
+    assert causes(reply) == [
+        (
+            "spec.podCIDRs",
+            'Invalid value: []string{"10.0.0.0/24", "10.0.1.0/24"}: may specify no more than '
+            "one CIDR for each IP family",
+        )
+    ]
+    dual = {"podCIDRs": ["10.0.0.0/24", "fd00::/64"], "providerID": "mock://n"}
+    assert (await client.post(NODES, {"metadata": {"name": "n"}, "spec": dual})).status == 201
+    moved = await client.patch(f"{NODES}/n", {"spec": {"podCIDRs": ["10.9.0.0/24"]}})
+    assert causes(moved) == [
+        ("spec.podCIDRs", 'Forbidden: node updates may not change podCIDR except from "" to valid')
+    ]
+    provider = await client.patch(f"{NODES}/n", {"spec": {"providerID": "mock://m"}})
+    assert causes(provider) == [
+        (
+            "spec.providerID",
+            'Forbidden: node updates may not change providerID except from "" to valid',
+        )
+    ]
+    cordoned = await client.patch(f"{NODES}/n", {"spec": {"unschedulable": True}})
+    assert cordoned.status == 200
+
+
+async def test_namespace_spec_finalizers(client):
+    body = {"metadata": {"name": "fin"}, "spec": {"finalizers": ["kubernetes", "custom"]}}
+    reply = await client.post("/api/v1/namespaces", body)
+    assert causes(reply) == [
+        (
+            "spec.finalizers",
+            'Invalid value: "custom": name is neither a standard finalizer name nor is it fully '
+            "qualified",
+        )
+    ]
+    body["spec"]["finalizers"] = ["kubernetes", "example.com/custom"]
+    assert (await client.post("/api/v1/namespaces", body)).status == 201
+
+
+EVENTS = "/api/v1/namespaces/default/events"
+EVENTS_V1 = "/apis/events.k8s.io/v1/namespaces/default/events"
+
+
+async def test_core_events_follow_the_legacy_rules(client):
+    elsewhere = {"metadata": {"name": "e1"}, "involvedObject": {"namespace": "kube-system"}}
+    assert causes(await client.post(EVENTS, elsewhere)) == [
+        ("involvedObject.namespace", 'Invalid value: "kube-system": does not match event.namespace')
+    ]
+    # Old clients: no eventTime, no reporting fields, any name.
+    legacy = {"metadata": {"name": "Legacy_Name"}, "involvedObject": {"kind": "Pod", "name": "p"}}
+    assert (await client.post(EVENTS, legacy)).status == 201
+    timed = {
+        "metadata": {"name": "e2"},
+        "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+        "eventTime": "2024-01-01T00:00:00.000000Z",
+        "reason": "r" * 129,
+    }
+    # An empty reporting component is also checked as a qualified name (both of its rules).
+    assert causes(await client.post(EVENTS, timed)) == [
+        ("reportingComponent", "Required value"),
+        ("reportingComponent", 'Invalid value: "": name part must be non-empty'),
+        (
+            "reportingComponent",
+            "Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' "
+            "or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or "
+            "'my.name',  or '123-abc', regex used for validation is "
+            "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+        ),
+        ("reportingInstance", "Required value"),
+        ("action", "Required value"),
+        ("reason", 'Invalid value: "": can have at most 128 characters'),
+    ]
+
+
+async def test_events_k8s_io_are_validated_strictly(client):
+    event = {
+        "metadata": {"name": "e"},
+        "regarding": {"kind": "Pod", "name": "p", "namespace": "default"},
+        "reportingController": "example.com/ctl",
+        "reportingInstance": "ctl-1",
+        "action": "Started",
+        "reason": "Started",
+        "type": "Sometimes",
+        "deprecatedCount": 3,
+        "series": {"count": 1},
+    }
+    assert causes(await client.post(EVENTS_V1, event)) == [
+        ("series.count", 'Invalid value: "": should be at least 2'),
+        ("series.lastObservedTime", "Required value"),
+        ("eventTime", "Required value"),
+        ("type", 'Invalid value: "": has invalid value: Sometimes'),
+        ("count", 'Invalid value: "": needs to be unset'),
+    ]
+    fine = {
+        **{k: v for k, v in event.items() if k not in ("deprecatedCount", "series")},
+        "type": "Normal",
+        "eventTime": "2024-01-01T00:00:00.000000Z",
+    }
+    assert (await client.post(EVENTS_V1, fine)).status == 201

@@ -157,3 +157,58 @@ async def test_random_bodies_get_a_4xx_status_or_a_valid_object(client, body):
         assert reply.body["code"] == reply.status
     else:
         await client.delete(f"/api/v1/namespaces/default/secrets/{reply.body['metadata']['name']}")
+
+
+DUPLICATED = (
+    b'{"metadata": {"name": "dup", "name": "dup"}, "data": {"k": "1", "k": "2"}, "bogus": true}'
+)
+
+
+async def test_duplicate_fields_under_strict_are_400(client):
+    """Duplicates and unknown fields are listed in document order, as Kubernetes' strict JSON
+    decoder meets them."""
+    reply = await client.post(CM, data=DUPLICATED, params={"fieldValidation": "Strict"})
+    assert reply.status == 400
+    assert reply.body["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
+        'duplicate field "metadata.name", duplicate field "data.k", unknown field "bogus"'
+    )
+    assert (await client.get(f"{CM}/dup")).status == 404
+
+
+async def test_duplicate_fields_under_warn_keep_the_last_value(client):
+    reply = await client.post(CM, data=DUPLICATED)
+    assert reply.status == 201
+    assert reply.body["data"] == {"k": "2"}
+    assert reply.warnings == [
+        '299 - "duplicate field \\"metadata.name\\""',
+        '299 - "duplicate field \\"data.k\\""',
+        '299 - "unknown field \\"bogus\\""',
+    ]
+    nested = b'{"metadata": {"name": "web"}, "spec": {"selector": {"matchLabels": {"a": "b"}},'
+    nested += b' "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": '
+    nested += b'[{"name": "c", "image": "x", "image": "y"}]}}}}'
+    deployed = await client.post(DEPLOY, data=nested)
+    assert deployed.status == 201
+    assert deployed.warnings == [
+        '299 - "duplicate field \\"spec.template.spec.containers[0].image\\""'
+    ]
+    assert deployed.body["spec"]["template"]["spec"]["containers"][0]["image"] == "y"
+    ignored = await client.put(f"{CM}/dup", data=DUPLICATED, params={"fieldValidation": "Ignore"})
+    assert ignored.status == 200 and ignored.warnings == []
+
+
+async def test_duplicate_yaml_keys_are_reported_by_line(client):
+    text = b"metadata:\n  name: y\ndata:\n  a: '1'\n  a: '2'\n"
+    reply = await client.post(
+        CM, data=text, content_type="application/yaml", params={"fieldValidation": "Strict"}
+    )
+    assert reply.status == 400
+    assert reply.body["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
+        'yaml: unmarshal errors:\n  line 5: key "a" already set in map'
+    )
+    # Under Warn the text has line breaks, which no Warning header may carry: it is dropped.
+    warned = await client.post(CM, data=text, content_type="application/yaml")
+    assert warned.status == 201 and warned.warnings == []
+    assert warned.body["data"] == {"a": "2"}

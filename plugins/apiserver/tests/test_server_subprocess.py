@@ -1,11 +1,17 @@
 """``microkube apiserver`` as its own process over sqlite: kubeconfig, restarts keep state and
-allocations, SIGTERM stops it cleanly."""
+allocations, SIGTERM stops it cleanly; ``microkube up --port`` sets its port."""
 
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
+
+MICROKUBE = Path(sys.executable).with_name("microkube")
 
 
 def request(url: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
@@ -51,3 +57,27 @@ def test_restart_keeps_objects_and_allocations(tmp_path: Path, start_server):
         assert len(namespaces["items"]) == 4
     finally:
         server.stop()
+
+
+def test_up_port_reaches_the_api_server(tmp_path: Path):
+    """``microkube up --port P`` (the kernel's command) serves the API server on port P."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(MICROKUBE), "up", "--data-dir", str(tmp_path), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line == f"export KUBECONFIG={tmp_path / 'kubeconfig'}\n", process.stderr
+        config = json.loads((tmp_path / "kubeconfig").read_text())
+        assert config["clusters"][0]["cluster"]["server"] == f"http://127.0.0.1:{port}"
+        status, version = request(f"http://127.0.0.1:{port}/version")
+        assert status == 200 and version["minor"] == "32"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+    assert process.returncode == 0

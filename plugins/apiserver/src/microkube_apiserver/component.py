@@ -87,6 +87,7 @@ class ApiServer:
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        await self.api.admission.close()
         await self.storage.close()
 
 

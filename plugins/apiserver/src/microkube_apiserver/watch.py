@@ -12,6 +12,10 @@
   every ``bookmark_interval`` seconds.
 - ``sendInitialEvents=true`` (watch-list): the current objects as ``ADDED``, then a
   ``BOOKMARK`` annotated ``k8s.io/initial-events-end: "true"``, then changes.
+
+An event about a stored object keeps the stored value and decodes it only when asked: with
+no selector nothing needs the object, and a watcher that sends a line another watcher already
+encoded (:mod:`microkube_apiserver.store.shared_lines`) never decodes it at all.
 """
 
 from __future__ import annotations
@@ -22,41 +26,80 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from microkube.contracts.storage import CompactedError, EventType, WatchEvent
+import attrs
+
+from microkube.contracts.storage import CompactedError, EventType, KeyValue, WatchEvent
 from microkube_apiserver import errors
 from microkube_apiserver.registry.context import Api, Target
 from microkube_apiserver.registry.filters import Predicate, build_predicate
 from microkube_apiserver.registry.versions import ListParams, wait_for_revision
 from microkube_apiserver.store import codec
 
-__all__ = ["INITIAL_EVENTS_END", "watch_events"]
+__all__ = ["INITIAL_EVENTS_END", "Event", "watch_events"]
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 _PAGE = 1000
 
 
-def _event(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-    return {"type": kind, "object": obj}
+@attrs.define(eq=False)
+class Event:
+    """One watch event: ``{"type": type, "object": object}`` on the wire.
+
+    An event about a stored object has its storage ``key``, the stored ``value`` and the
+    ``revision`` the object is shown at (its resourceVersion); ``object`` decodes the value
+    on first use unless the event was made with the object (``decoded``). BOOKMARK and ERROR
+    events have only ``decoded``.
+    """
+
+    type: str
+    decoded: dict[str, Any] | None = None
+    key: str = ""
+    value: bytes = b""
+    revision: int = 0
+
+    @property
+    def object(self) -> dict[str, Any]:
+        if self.decoded is None:
+            self.decoded = codec.decode_at(self.value, self.revision)
+        return self.decoded
+
+    @property
+    def line_key(self) -> tuple[str, int, str] | None:
+        """What decides this event's JSON line; None when it is not about a stored object."""
+        return (self.key, self.revision, self.type) if self.key else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "object": self.object}
 
 
-def _translate(event: WatchEvent, predicate: Predicate | None) -> dict[str, Any] | None:
+def _event(kind: str, obj: dict[str, Any]) -> Event:
+    return Event(kind, obj)
+
+
+def _stored(kind: str, kv: KeyValue, value: bytes, obj: dict[str, Any] | None = None) -> Event:
+    """An event showing ``value`` (``obj`` once decoded) at ``kv``'s revision."""
+    return Event(kind, obj, kv.key, value, kv.mod_revision)
+
+
+def _translate(event: WatchEvent, predicate: Predicate | None) -> Event | None:
+    kv, prev = event.kv, event.prev_kv
     if event.type is EventType.DELETE:
-        if event.prev_kv is None:
+        if prev is None:
             return None
-        old = codec.decode_at(event.prev_kv.value, event.kv.mod_revision)
-        return _event("DELETED", old) if predicate is None or predicate(old) else None
-    new = codec.decode(event.kv)
-    old = codec.decode(event.prev_kv) if event.prev_kv is not None else None
-    if predicate is None:
-        return _event("MODIFIED" if old is not None else "ADDED", new)
+        deleted = _stored("DELETED", kv, prev.value)
+        return deleted if predicate is None or predicate(deleted.object) else None
+    if predicate is None:  # the previous value only tells ADDED from MODIFIED
+        return _stored("MODIFIED" if prev is not None else "ADDED", kv, kv.value)
+    new = codec.decode(kv)
+    old = codec.decode(prev) if prev is not None else None
     now_matches = predicate(new)
     before_matched = old is not None and predicate(old)
     if now_matches:
-        return _event("MODIFIED" if before_matched else "ADDED", new)
+        return _stored("MODIFIED" if before_matched else "ADDED", kv, kv.value, new)
     if before_matched:
-        assert old is not None
-        old["metadata"]["resourceVersion"] = str(event.kv.mod_revision)
-        return _event("DELETED", old)
+        assert prev is not None and old is not None
+        old["metadata"]["resourceVersion"] = str(kv.mod_revision)
+        return _stored("DELETED", kv, prev.value, old)
     return None
 
 
@@ -72,7 +115,7 @@ def _named(predicate: Predicate | None, name: str) -> Predicate | None:
     return matches
 
 
-def _bookmark(target: Target, revision: int, *, initial_end: bool = False) -> dict[str, Any]:
+def _bookmark(target: Target, revision: int, *, initial_end: bool = False) -> Event:
     metadata: dict[str, Any] = {"resourceVersion": str(revision)}
     if initial_end:
         metadata["annotations"] = {INITIAL_EVENTS_END: "true"}
@@ -83,16 +126,16 @@ def _bookmark(target: Target, revision: int, *, initial_end: bool = False) -> di
     )
 
 
-def _too_old(requested: int, oldest: int) -> dict[str, Any]:
+def _too_old(requested: int, oldest: int) -> Event:
     error = errors.expired(f"too old resource version: {requested} ({oldest})")
     return _event("ERROR", error.status())
 
 
 async def _initial(
     api: Api, target: Target, predicate: Predicate | None
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[Event], int]:
     """The current objects as ADDED events, and the revision they were read at."""
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     start_after: str | None = None
     revision = 0
     while True:
@@ -102,16 +145,17 @@ async def _initial(
         revision = revision or page.revision
         for kv in page.items:
             start_after = kv.key
-            obj = codec.decode(kv)
-            if predicate is None or predicate(obj):
-                events.append(_event("ADDED", obj))
+            if predicate is None:
+                events.append(_stored("ADDED", kv, kv.value))
+            elif predicate(obj := codec.decode(kv)):
+                events.append(_stored("ADDED", kv, kv.value, obj))
         if not page.more:
             return events, revision
 
 
 async def watch_events(
     api: Api, target: Target, params: ListParams, *, bookmark_interval: float
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[Event]:
     """The watch's events, in order, until the caller stops iterating (or the store closes)."""
     predicate = _named(
         build_predicate(params.label_selector, params.field_selector, target.rules), target.name

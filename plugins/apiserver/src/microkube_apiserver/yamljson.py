@@ -49,7 +49,24 @@ class YAMLError(ValueError):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver."""
+    """SafeLoader without the timestamp resolver; it notes keys set twice in a mapping the way
+    go-yaml's strict mode reports them (``line 4: key "a" already set in map``)."""
+
+    def __init__(self, stream: bytes | str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None:
+                continue
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                self.duplicates.append((line, f'line {line}: key "{key}" already set in map'))
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -73,11 +90,19 @@ def _check(value: Any, path: str) -> None:
         raise YAMLError(f"unsupported YAML value {value!r} at {path or '<root>'}")
 
 
-def load_yaml(body: bytes | str) -> Any:
+def load_yaml(body: bytes | str, duplicates: list[str] | None = None) -> Any:
+    """One YAML document as JSON values. With ``duplicates``, a key set twice adds go-yaml's
+    strict-mode error (``yaml: unmarshal errors:`` and a line per key) to it."""
+    loader = _Loader(body)
     try:
-        value = yaml.load(body, Loader=_Loader)
+        value = loader.get_single_data()
     except yaml.YAMLError as exc:
         raise YAMLError(" ".join(str(exc).split())) from None
+    finally:
+        loader.dispose()
+    if duplicates is not None and loader.duplicates:
+        lines = [text for _, text in sorted(loader.duplicates)]  # document order, as go-yaml
+        duplicates.append("yaml: unmarshal errors:\n  " + "\n  ".join(lines))
     _check(value, "")
     data = body.encode() if isinstance(body, str) else body
     return without_surrogates(value) if may_have_surrogates(data) else value

@@ -8,7 +8,9 @@ reserved something in ``admit`` (an IP) may implement ``release(request)``: the 
 when the write did not happen after all (a later plugin denied it, the store refused it). One
 that holds something for a stored object may implement ``committed(request)``: called after an
 update or a deletion was stored (a DELETE request carries the removed object as
-``old_object``), so it can let go of what the old object held and the new one does not.
+``old_object``), so it can let go of what the old object held and the new one does not. One
+that started something in ``bind_host`` (a watch) implements ``close()``, called when the
+server stops.
 """
 
 from __future__ import annotations
@@ -45,10 +47,21 @@ class AdmissionHost(Protocol):
 
 
 class AdmissionChain:
-    """Runs the plugins in order; ``names`` lists them for logs and tests."""
+    """Runs the plugins in order; ``names`` lists them for logs and tests.
+
+    Which plugins mutate and which validate is settled once here: the contracts are
+    runtime-checkable Protocols, and ``isinstance`` against one costs more than most plugins'
+    ``handles`` (it was a tenth of a create's time when run per request).
+    """
 
     def __init__(self, plugins: Sequence[AdmissionPlugin] = ()) -> None:
-        self.plugins = list(plugins)
+        self._plugins = tuple(plugins)
+        self._mutating = tuple(p for p in self._plugins if isinstance(p, MutatingAdmission))
+        self._validating = tuple(p for p in self._plugins if isinstance(p, ValidatingAdmission))
+
+    @property
+    def plugins(self) -> tuple[AdmissionPlugin, ...]:
+        return self._plugins
 
     @property
     def names(self) -> list[str]:
@@ -67,13 +80,13 @@ class AdmissionChain:
         """
         admitted: list[AdmissionPlugin] = []
         try:
-            for plugin in self.plugins:
-                if isinstance(plugin, MutatingAdmission) and plugin.handles(request):
-                    admitted.append(plugin)  # a plugin failing half-way releases too
-                    await plugin.admit(request)
-            for plugin in self.plugins:
-                if isinstance(plugin, ValidatingAdmission) and plugin.handles(request):
-                    await plugin.validate(request)
+            for mutating in self._mutating:
+                if mutating.handles(request):
+                    admitted.append(mutating)  # a plugin failing half-way releases too
+                    await mutating.admit(request)
+            for validating in self._validating:
+                if validating.handles(request):
+                    await validating.validate(request)
         except BaseException:
             await self._release(admitted, request)
             raise
@@ -91,6 +104,16 @@ class AdmissionChain:
                     await committed(request)
                 except Exception:
                     log.exception("admission plugin %s failed after a commit", plugin.name)
+
+    async def close(self) -> None:
+        """The server stops: plugins that run something of their own (``close()``) stop it."""
+        for plugin in self._plugins:
+            close = getattr(plugin, "close", None)
+            if callable(close):
+                try:
+                    await close()
+                except Exception:
+                    log.exception("admission plugin %s failed to close", plugin.name)
 
     @staticmethod
     async def _release(plugins: Iterable[AdmissionPlugin], request: AdmissionRequest) -> None:

@@ -29,6 +29,7 @@ import attrs
 
 from microkube.api.meta_v1 import format_time
 from microkube.jsonpatch.errors import BAD_REQUEST, CONFLICT, INVALID, PatchError
+from microkube_apiserver.patch.created import created_fields
 from microkube_apiserver.patch.fieldpath import (
     Path,
     decode_fields,
@@ -302,6 +303,46 @@ def record_update(
     the write removed leave every manager's set. Inputs are not modified.
     """
     ignore = tuple(ignore)
+    if old is None:
+        return _record_create(new, manager, subresource, _now(now), ignore)
+    return _record_by_diff(old, new, manager, subresource, now, ignore)
+
+
+def _record_create(
+    new: dict[str, Any],
+    manager: str,
+    subresource: str | None,
+    time: str,
+    ignore: tuple[tuple[str, ...], ...],
+) -> dict[str, Any]:
+    """:func:`record_update` with no old object: the manager's one entry holds every field
+    the object sets, built in one walk (:mod:`~microkube_apiserver.patch.created`)."""
+    new_obj = _without_managed_fields(new)
+    excluded = (*_NEVER_OWNED, *(tuple(("f", name) for name in fields) for fields in ignore))
+    fields_v1 = created_fields(new_obj, _schema(new), excluded)
+    result = copy.deepcopy(new_obj)
+    metadata = result.setdefault("metadata", {})
+    metadata.pop("managedFields", None)  # already gone; fails as before on a non-object
+    if fields_v1:
+        entry: dict[str, Any] = {"manager": manager, "operation": UPDATE}
+        if new.get("apiVersion"):
+            entry["apiVersion"] = new["apiVersion"]
+        entry.update(time=time, fieldsType="FieldsV1", fieldsV1=fields_v1)
+        if subresource:
+            entry["subresource"] = subresource
+        metadata["managedFields"] = [entry]
+    return result
+
+
+def _record_by_diff(
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    manager: str,
+    subresource: str | None,
+    now: datetime | None,
+    ignore: tuple[tuple[str, ...], ...],
+) -> dict[str, Any]:
+    """:func:`record_update` from the difference between the two objects."""
     node = _schema(new)
     old_obj, new_obj = _without_managed_fields(old), _without_managed_fields(new)
     diff = compare(old_obj, new_obj, node)

@@ -31,7 +31,7 @@ import attrs
 __all__ = ["FieldFacts", "atomic_structs", "field_facts"]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # part of a schema Node's hash
 class FieldFacts:
     """Upstream metadata of one field."""
 

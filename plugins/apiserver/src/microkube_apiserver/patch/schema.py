@@ -32,7 +32,7 @@ def json_fields(cls: type) -> dict[str, Any]:
     return {f.json_name: f.type for f in model_fields(cls)}
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the caches below, hashed on every lookup
 class Node:
     """One position in an object's schema and the metadata of the field holding it."""
 
@@ -44,10 +44,7 @@ class Node:
     def child(self, key: str) -> Node:
         """The node of member ``key`` of a struct or map (``UNTYPED`` when unknown)."""
         if self.kind == "struct":
-            declared = json_fields(self.model).get(key)
-            if declared is None:
-                return UNTYPED
-            return _node(declared, field_facts().get((self.model, key), _NO_FACTS))
+            return _members(self).get(key, UNTYPED)
         if self.kind == "map":
             return _node(self.inner, _NO_FACTS)
         return UNTYPED
@@ -100,6 +97,16 @@ class Node:
 
 
 UNTYPED = Node("untyped")
+
+
+@functools.cache
+def _members(node: Node) -> dict[str, Node]:
+    """The nodes of a struct's declared members, by JSON name (looked up per member walked)."""
+    facts = field_facts()
+    return {
+        key: _node(declared, facts.get((node.model, key), _NO_FACTS))
+        for key, declared in json_fields(node.model).items()
+    }
 
 
 def _strip_optional(declared: Any) -> Any:

@@ -14,6 +14,7 @@ from microkube_apiserver.discovery import Catalogue, Resource
 from microkube_apiserver.options import ApiServerOptions
 from microkube_apiserver.registry.rules import KindRules, rules_for
 from microkube_apiserver.store import keys
+from microkube_apiserver.store.shared_lines import SharedLines
 
 __all__ = ["Api", "Result", "Target", "WriteOptions", "utc_now"]
 
@@ -32,6 +33,8 @@ class Api:
     admission: Any
     options: ApiServerOptions = attrs.field(factory=ApiServerOptions)
     clock: Callable[[], datetime] = utc_now
+    #: Watch event lines encoded once for every watcher (see ``store/shared_lines.py``).
+    watch_lines: SharedLines = attrs.field(factory=SharedLines)
 
     def resource(self, group: str, plural: str) -> Resource | None:
         """The served resource ``plural`` of ``group`` (its first, preferred version)."""
@@ -79,6 +82,8 @@ class WriteOptions:
     field_manager: str = ""
     field_validation: str = "Warn"
     force: bool = False
+    #: what the body's strict decoding found besides unknown fields (keys set twice)
+    strict_errors: tuple[str, ...] = ()
     user: UserInfo = attrs.field(factory=lambda: UserInfo(username=""))
 
 

@@ -54,7 +54,9 @@ def check_path_name(name: str, target: Target) -> None:
 
 async def create(api: Api, target: Target, body: Any, options: WriteOptions) -> Result:
     gvk = target.resource.gvk
-    obj, warnings = normalize(check_type_meta(body, gvk), gvk, options.field_validation)
+    obj, warnings = normalize(
+        check_type_meta(body, gvk), gvk, options.field_validation, options.strict_errors
+    )
     check_namespace(obj, target)
     result = await create_object(api, target, obj, options)
     result.warnings[:0] = warnings

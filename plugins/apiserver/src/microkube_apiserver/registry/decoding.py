@@ -9,9 +9,10 @@ The result is the converter's canonical JSON (quantities canonicalised, empties 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from microkube.api import StructureError, from_dict, from_dict_lenient, kind_for, to_dict
+from microkube.api import StructureError, from_dict_lenient, kind_for, to_dict
 from microkube_apiserver import errors
 from microkube_apiserver.discovery import GroupVersionKind
 
@@ -46,27 +47,50 @@ def check_type_meta(body: Any, gvk: GroupVersionKind) -> dict[str, Any]:
 
 
 def normalize(
-    body: dict[str, Any], gvk: GroupVersionKind, field_validation: str
+    body: dict[str, Any],
+    gvk: GroupVersionKind,
+    field_validation: str,
+    strict_errors: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[str]]:
-    """The canonical JSON of ``body`` and the warnings to send (unknown fields under Warn)."""
+    """The canonical JSON of ``body`` and the warnings to send (unknown fields, and the
+    ``strict_errors`` the body's decoding found, under Warn; a 400 for them under Strict)."""
     cls = kind_for(gvk.api_version, gvk.kind)
     try:
-        if field_validation == "Strict":
-            return to_dict(from_dict(body, cls)), []
         model, unknown = from_dict_lenient(body, cls)
     except StructureError as exc:
-        raise _decoding_error(exc, gvk) from None
-    warnings = [f'unknown field "{path}"' for path in unknown]
-    return to_dict(model), warnings if field_validation == "Warn" else []
+        others = "; ".join(f"{e.message} at {_path(e.path)}" for e in exc.errors)
+        raise errors.bad_request(f"{_prefix(gvk)}: {others}") from None
+    found = [f'unknown field "{p}"' for p in unknown]
+    found += [e for e in strict_errors if not e.startswith("yaml: ")]
+    if len(found) > 1:
+        found = _in_document_order(body, found)
+    problems = [*_yaml_first(strict_errors), *found]
+    if field_validation == "Strict" and problems:
+        raise errors.bad_request(f"{_prefix(gvk)}: strict decoding error: {', '.join(problems)}")
+    return to_dict(model), problems if field_validation == "Warn" else []
 
 
-def _decoding_error(exc: StructureError, gvk: GroupVersionKind) -> errors.ApiError:
-    others = [e for e in exc.errors if not e.unknown]
-    if others:
-        detail = "; ".join(f"{e.message} at {_path(e.path)}" for e in others)
-        return errors.bad_request(f"{_prefix(gvk)}: {detail}")
-    unknown = ", ".join(f'unknown field "{path}"' for path in exc.unknown_fields)
-    return errors.bad_request(f"{_prefix(gvk)}: strict decoding error: {unknown}")
+def _paths(value: Any, path: str = "") -> Iterator[str]:
+    """Every path in ``value``, in document order (``spec.containers[0].image``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            yield child
+            yield from _paths(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, f"{path}[{index}]")
+
+
+def _in_document_order(body: dict[str, Any], problems: list[str]) -> list[str]:
+    """Unknown and duplicate fields in the order the strict decoder meets them."""
+    order = {path: index for index, path in enumerate(_paths(body))}
+    return sorted(problems, key=lambda text: order.get(text.split('"')[1], len(order)))
+
+
+def _yaml_first(strict_errors: Sequence[str]) -> list[str]:
+    """kube-apiserver checks a YAML body for duplicate keys before decoding it strictly."""
+    return [e for e in strict_errors if e.startswith("yaml: ")]
 
 
 def _path(path: str) -> str:

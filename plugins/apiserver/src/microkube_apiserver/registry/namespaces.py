@@ -21,7 +21,9 @@ __all__ = ["finalize"]
 
 async def finalize(api: Api, target: Target, body: Any, options: WriteOptions) -> Result:
     gvk = target.resource.gvk
-    namespace, warnings = normalize(check_type_meta(body, gvk), gvk, options.field_validation)
+    namespace, warnings = normalize(
+        check_type_meta(body, gvk), gvk, options.field_validation, options.strict_errors
+    )
     check_name(namespace, target)
     required = requested_revision(namespace)
     finalizers = (namespace.get("spec") or {}).get("finalizers") or []

@@ -35,7 +35,9 @@ def _required(kind: str, group: str, name: str, field: str) -> errors.ApiError:
 
 async def bind(api: Api, pod: Target, body: Any, options: WriteOptions) -> Result:
     """POST ``pods/<name>/binding`` (or ``bindings`` with the pod's name in the body)."""
-    binding, _ = normalize(check_type_meta(body, BINDING), BINDING, options.field_validation)
+    binding, _ = normalize(
+        check_type_meta(body, BINDING), BINDING, options.field_validation, options.strict_errors
+    )
     metadata = binding.get("metadata") or {}
     if metadata.get("name") and metadata["name"] != pod.name:
         raise errors.bad_request(

@@ -42,7 +42,9 @@ async def replace(
     """PUT; ``finish`` turns the decoded body into what is stored (the status subresource
     keeps everything but the status)."""
     gvk = target.resource.gvk
-    obj, warnings = normalize(check_type_meta(body, gvk), gvk, options.field_validation)
+    obj, warnings = normalize(
+        check_type_meta(body, gvk), gvk, options.field_validation, options.strict_errors
+    )
     check_name(obj, target)
     check_namespace(obj, target)
     required = requested_revision(obj)

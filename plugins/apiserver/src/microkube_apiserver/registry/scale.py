@@ -97,7 +97,9 @@ async def _write(
 
 
 async def replace_scale(api: Api, target: Target, body: Any, options: WriteOptions) -> Result:
-    scale, warnings = normalize(check_type_meta(body, SCALE), SCALE, options.field_validation)
+    scale, warnings = normalize(
+        check_type_meta(body, SCALE), SCALE, options.field_validation, options.strict_errors
+    )
     check_name(scale, target)
     result = await _write(api, target, options, lambda current: scale, [requested_revision(scale)])
     result.warnings[:0] = warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import attrs
 from aiohttp import web
 
 from microkube_apiserver import errors
@@ -118,7 +119,10 @@ async def _write(
         finish = status_only if sub == "status" else None
         kwargs: dict[str, Any] = {"finish": finish} if finish else {}
         return _answer(await patch(api, target, content_type, data, options, **kwargs))
-    body = decode_body(data, content_type)
+    duplicates: list[str] | None = [] if options.field_validation != "Ignore" else None
+    body = decode_body(data, content_type, duplicates)
+    if duplicates:
+        options = attrs.evolve(options, strict_errors=tuple(duplicates))
     operation = _operation(path, method)
     if operation is None:
         raise _method_not_allowed(path, verb)

@@ -2,6 +2,9 @@
 
 Errors before the first byte are ordinary Status answers; once streaming, an error becomes an
 ``ERROR`` event carrying the Status, as kube-apiserver sends it.
+
+Plain JSON lines about stored objects are encoded once per server and shared by every watch
+(``api.watch_lines``); Table watches encode their own (the first event carries the headers).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from typing import Any
 
 from aiohttp import web
 
@@ -17,7 +21,9 @@ from microkube_apiserver.errors import ApiError, internal_error
 from microkube_apiserver.registry.context import Api, Target
 from microkube_apiserver.registry.versions import ListParams
 from microkube_apiserver.server.output import Output
-from microkube_apiserver.watch import watch_events
+from microkube_apiserver.store.shared_lines import SharedLines
+from microkube_apiserver.tables import TableWatchEncoder
+from microkube_apiserver.watch import Event, watch_events
 
 __all__ = ["stream_watch"]
 
@@ -36,15 +42,14 @@ async def stream_watch(
     response.content_type = "application/json"
     response.enable_chunked_encoding()
     encoder = output.watch_encoder()
+    shared = api.watch_lines if encoder is None else None
     events = watch_events(api, target, params, bookmark_interval=api.options.bookmark_interval)
     await response.prepare(request)
     try:
         async with contextlib.aclosing(events), asyncio.timeout(duration):
             try:
                 async for event in events:
-                    if encoder is not None and event["type"] != "BOOKMARK":
-                        event = encoder.encode(event["type"], event["object"])
-                    await response.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+                    await response.write(_line(event, encoder, shared))
             except ApiError as exc:
                 await _write_error(response, exc)
     except TimeoutError:
@@ -57,6 +62,26 @@ async def stream_watch(
     with contextlib.suppress(ConnectionError):
         await response.write_eof()
     return response
+
+
+def _encode(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, separators=(",", ":")).encode() + b"\n"
+
+
+def _line(event: Event, encoder: TableWatchEncoder | None, shared: SharedLines | None) -> bytes:
+    """The event's line: a Table event for a Table watch (not BOOKMARKs), else plain JSON,
+    taken from ``shared`` when another watch already encoded it."""
+    if encoder is not None and event.type != "BOOKMARK":
+        return _encode(encoder.encode(event.type, event.object))
+    key = event.line_key if shared is not None else None
+    if key is None:
+        return _encode(event.as_dict())
+    assert shared is not None
+    line = shared.get(key)
+    if line is None:
+        line = _encode(event.as_dict())
+        shared.put(key, line)
+    return line
 
 
 async def _write_error(response: web.StreamResponse, error: ApiError) -> None:

@@ -91,31 +91,33 @@ def path_segment_name(value: str) -> list[str]:
 
 
 def qualified_name(value: str) -> list[str]:
-    """A label or annotation key: ``[prefix/]name``."""
-    prefix, slash, name = value.rpartition("/")
+    """A label or annotation key: ``[prefix/]name`` (apimachinery's ``IsQualifiedName``)."""
+    name_rule = _regex_message(
+        "must consist of alphanumeric characters, '-', '_' or '.', and must start and "
+        "end with an alphanumeric character",
+        "'MyName',  or 'my.name',  or '123-abc'",
+        _QUALIFIED,
+    )
+    parts = value.split("/")
+    if len(parts) > 2:
+        return [
+            f"a qualified name {name_rule} with an optional DNS subdomain prefix and '/' "
+            "(e.g. 'example.com/MyName')"
+        ]
     errors = []
-    if slash:
+    if len(parts) == 2:
+        prefix = parts[0]
         if not prefix:
             errors.append("prefix part must be non-empty")
         else:
             errors.extend(f"prefix part {e}" for e in dns1123_subdomain(prefix))
-    elif value.count("/") > 1:
-        errors.append("a qualified name must consist of alphanumeric characters")
+    name = parts[-1]
     if not name:
         errors.append("name part must be non-empty")
-        return errors
-    if len(name) > 63:
+    elif len(name) > 63:
         errors.append("name part " + _max(63))
     if not re.fullmatch(_QUALIFIED, name):
-        errors.append(
-            "name part "
-            + _regex_message(
-                "must consist of alphanumeric characters, '-', '_' or '.', and must start and "
-                "end with an alphanumeric character",
-                "'MyName',  or 'my.name',  or '123-abc'",
-                _QUALIFIED,
-            )
-        )
+        errors.append("name part " + name_rule)
     return errors
 
 

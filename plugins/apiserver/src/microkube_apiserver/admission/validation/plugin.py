@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from microkube.contracts.admission import AdmissionRequest, Operation
-from microkube_apiserver.admission.validation import core, misc, workloads
+from microkube_apiserver.admission.validation import cluster, core, events, misc, workloads
 from microkube_apiserver.admission.validation.field import FieldError, denial
 from microkube_apiserver.admission.validation.meta import (
     validate_metadata,
@@ -44,6 +44,9 @@ NAME_CHECKS: dict[tuple[str, str], NameCheck] = {
     ),
 }
 
+#: Kinds whose metadata Kubernetes does not validate (core/v1 Events: only the legacy rules).
+NO_METADATA_RULES = {("", "Event")}
+
 Validator = Callable[[dict[str, Any]], list[FieldError]]
 UpdateValidator = Callable[[dict[str, Any], dict[str, Any]], list[FieldError]]
 
@@ -51,12 +54,15 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "Pod"): lambda pod: validate_pod_spec(pod.get("spec") or {}, "spec"),
     ("", "PodTemplate"): lambda obj: validate_template(obj.get("template"), "template"),
     **core.VALIDATORS,
+    **cluster.VALIDATORS,
+    **events.VALIDATORS,
     **workloads.VALIDATORS,
     **misc.VALIDATORS,
 }
 UPDATE_VALIDATORS: dict[tuple[str, str], UpdateValidator] = {
     ("", "Pod"): validate_pod_update,
     **core.UPDATE_VALIDATORS,
+    **cluster.UPDATE_VALIDATORS,
     **workloads.UPDATE_VALIDATORS,
     **misc.UPDATE_VALIDATORS,
 }
@@ -76,8 +82,9 @@ class Validation:
             return
         key = (request.resource.group, request.kind)
         errors: list[FieldError] = []
-        if not request.subresource:
+        if not request.subresource and key not in NO_METADATA_RULES:
             errors += validate_metadata(obj, NAME_CHECKS.get(key, dns1123_subdomain))
+        if not request.subresource:
             validator = VALIDATORS.get(key)
             if validator is not None:
                 errors += validator(obj)
