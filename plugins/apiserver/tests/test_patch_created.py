@@ -4,14 +4,18 @@ no object (the same entry, fields, order and errors)."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from microkube_apiserver.patch import PatchError, record_update
+from microkube_apiserver.patch import PatchError, record_create, record_update
 from microkube_apiserver.patch.apply import _record_by_diff
+from microkube_apiserver.registry.context import Target
+from microkube_apiserver.registry.managed import track_create, track_update
+from microkube_apiserver.server.catalogue import served_catalogue
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 IGNORES: list[tuple[tuple[str, ...], ...]] = [(), (("status",),), (("spec",), ("metadata",))]
@@ -108,6 +112,14 @@ def test_created_managed_fields_equal_the_diff_s(obj, ignore, subresource):
         assert obj == before  # and shares nothing with the answer
 
 
+@pytest.mark.parametrize("obj", OBJECTS)
+def test_recording_a_create_in_place_gives_the_same_object(obj):
+    expected = record_update(None, obj, manager="m", now=NOW, ignore=(("status",),))
+    mine = copy.deepcopy(obj)
+    record_create(mine, manager="m", now=NOW, ignore=(("status",),))
+    assert json.dumps(mine) == json.dumps(expected)  # key order too
+
+
 def test_the_bench_pod_s_fields():
     fields = record_update(None, POD, manager="m", now=NOW, ignore=(("status",),))
     entry = fields["metadata"]["managedFields"]
@@ -169,3 +181,19 @@ def test_random_objects_agree(kind, body, ignore):
     obj = {"apiVersion": kind[0], "kind": kind[1], **body}
     fast, general = _both(obj, manager="m", ignore=ignore)
     assert fast == general
+
+
+def _pods_target() -> Target:
+    resource = next(r for r in served_catalogue() if (r.group, r.plural) == ("", "pods"))
+    return Target(resource, "default")
+
+
+def test_tracking_a_create_in_place_matches_tracking_it_on_a_copy():
+    broken = copy.deepcopy(POD)
+    broken["spec"]["containers"].append({"image": "no-name"})
+    for body in (POD, broken):
+        expected = track_update(None, copy.deepcopy(body), _pods_target(), "m", NOW)
+        mine = copy.deepcopy(body)
+        track_create(mine, _pods_target(), "m", NOW)
+        assert json.dumps(mine) == json.dumps(expected)
+    assert "managedFields" not in mine["metadata"]  # untrackable: created without them

@@ -23,6 +23,7 @@ an arithmetic result beyond ``Ei`` stays binary (``8192Ei``) instead of losing i
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from decimal import (
     MAX_EMAX,
@@ -96,6 +97,9 @@ def _go_echoes(fmt: Format, base: int, exponent: int, num: str, denom: str) -> b
     )
 
 
+# Objects repeat a few quantities ("100m", "64Mi") and every write of one parses each of them
+# several times (decoding, defaulting, validation): remember the latest results (all immutable).
+@functools.lru_cache(maxsize=1024)
 def _parse(text: str) -> tuple[Decimal, Format, str | None]:
     if text == "0":
         return Decimal(0), Format.DECIMAL_SI, "0"

@@ -18,6 +18,7 @@ from microkube.jsonpatch.merge_patch import apply_merge_patch, create_merge_patc
 from microkube_apiserver.patch.apply import (
     ApplyConflictError,
     Conflict,
+    record_create,
     record_update,
     server_side_apply,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "apply_strategic_merge_patch",
     "create_merge_patch",
     "decode_json",
+    "record_create",
     "record_update",
     "schema_for",
     "server_side_apply",

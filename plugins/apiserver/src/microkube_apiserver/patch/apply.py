@@ -39,7 +39,7 @@ from microkube_apiserver.patch.fieldpath import (
 from microkube_apiserver.patch.schema import UNTYPED, Node, schema_for
 from microkube_apiserver.patch.typed import compare, field_set, merge, remove_paths
 
-__all__ = ["ApplyConflictError", "Conflict", "record_update", "server_side_apply"]
+__all__ = ["ApplyConflictError", "Conflict", "record_create", "record_update", "server_side_apply"]
 
 APPLY, UPDATE = "Apply", "Update"
 _SERVER_METADATA = (
@@ -304,34 +304,38 @@ def record_update(
     """
     ignore = tuple(ignore)
     if old is None:
-        return _record_create(new, manager, subresource, _now(now), ignore)
+        created = copy.deepcopy(_without_managed_fields(new))
+        record_create(created, manager=manager, subresource=subresource, now=now, ignore=ignore)
+        return created
     return _record_by_diff(old, new, manager, subresource, now, ignore)
 
 
-def _record_create(
-    new: dict[str, Any],
+def record_create(
+    obj: dict[str, Any],
+    *,
     manager: str,
-    subresource: str | None,
-    time: str,
-    ignore: tuple[tuple[str, ...], ...],
-) -> dict[str, Any]:
-    """:func:`record_update` with no old object: the manager's one entry holds every field
-    the object sets, built in one walk (:mod:`~microkube_apiserver.patch.created`)."""
-    new_obj = _without_managed_fields(new)
+    subresource: str | None = None,
+    now: datetime | None = None,
+    ignore: Iterable[tuple[str, ...]] = (),
+) -> None:
+    """Set ``obj``'s managed fields for its creation by ``manager``, in place (for a caller
+    that owns ``obj``; :func:`record_update` with no old object does this on a copy).
+
+    The manager's one entry holds every field the object sets, built in one walk
+    (:mod:`~microkube_apiserver.patch.created`); on a PatchError ``obj`` is unchanged.
+    """
     excluded = (*_NEVER_OWNED, *(tuple(("f", name) for name in fields) for fields in ignore))
-    fields_v1 = created_fields(new_obj, _schema(new), excluded)
-    result = copy.deepcopy(new_obj)
-    metadata = result.setdefault("metadata", {})
-    metadata.pop("managedFields", None)  # already gone; fails as before on a non-object
+    fields_v1 = created_fields(_without_managed_fields(obj), _schema(obj), excluded)
+    metadata = obj.setdefault("metadata", {})
+    metadata.pop("managedFields", None)
     if fields_v1:
         entry: dict[str, Any] = {"manager": manager, "operation": UPDATE}
-        if new.get("apiVersion"):
-            entry["apiVersion"] = new["apiVersion"]
-        entry.update(time=time, fieldsType="FieldsV1", fieldsV1=fields_v1)
+        if obj.get("apiVersion"):
+            entry["apiVersion"] = obj["apiVersion"]
+        entry.update(time=_now(now), fieldsType="FieldsV1", fieldsV1=fields_v1)
         if subresource:
             entry["subresource"] = subresource
         metadata["managedFields"] = [entry]
-    return result
 
 
 def _record_by_diff(

@@ -12,6 +12,7 @@ PatchError an associative-list item without its key raises.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 # The walk must see values exactly as the field-set code does: it shares its helpers.
@@ -42,10 +43,21 @@ def created_fields(value: Any, node: Node, excluded: tuple[Path, ...]) -> dict[s
     return _encode(root[1])
 
 
+@functools.cache
+def _shape(node: Node) -> tuple[bool, bool, bool, bool]:
+    """What the walk asks of a node, once per node: does an object (a list) here have its
+    members (items) tracked, is an object here in the set itself, are list items keyed?"""
+    granular_objects = granular_object(node, {})
+    granular_lists = granular_list(node, [])
+    in_set = node.kind in ("map", "untyped")
+    return granular_objects, granular_lists, in_set, granular_lists and node.list_type == "map"
+
+
 def _grow(value: Any, node: Node, path: Path, here: _Position) -> None:
     """Add what ``value`` (at ``path``, whose position is ``here``) sets."""
-    if granular_object(node, value):
-        if path and node.kind in ("map", "untyped"):
+    granular_objects, granular_lists, in_set, keyed = _shape(node)
+    if granular_objects and isinstance(value, dict):
+        if path and in_set:
             here[0] = True
         children = here[1]
         for key, child in value.items():
@@ -55,10 +67,12 @@ def _grow(value: Any, node: Node, path: Path, here: _Position) -> None:
             position = children.get(element)
             if position is None:
                 position = children[element] = [False, {}]
-            _grow(child, node.child(key), (*path, element), position)
-    elif granular_list(node, value):
+            if isinstance(child, dict | list):
+                _grow(child, node.child(key), (*path, element), position)
+            else:  # a scalar is a leaf whatever its schema: no need to look it up
+                position[0] = True
+    elif granular_lists and isinstance(value, list):
         children = here[1]
-        keyed = node.list_type == "map"
         item_node = node.element
         for item in value:
             element = element_of(item, node, path)

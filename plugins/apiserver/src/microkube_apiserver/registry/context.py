@@ -89,8 +89,13 @@ class WriteOptions:
 
 @attrs.define
 class Result:
-    """An answer: HTTP status, JSON body, and warnings for ``Warning`` headers."""
+    """An answer: HTTP status, JSON body, and warnings for ``Warning`` headers.
+
+    ``encoded``, when set, is the body's JSON already at hand (a create answers with what it
+    stored), so the answer is not encoded again; whoever changes ``body`` drops it.
+    """
 
     code: int
     body: dict[str, Any]
     warnings: list[str] = attrs.field(factory=list)
+    encoded: bytes | None = None

@@ -11,7 +11,7 @@ from microkube_apiserver import errors
 from microkube_apiserver.registry.admit import admission_request, run_admission
 from microkube_apiserver.registry.context import Api, Result, Target, WriteOptions
 from microkube_apiserver.registry.decoding import check_type_meta, normalize
-from microkube_apiserver.registry.managed import track_update
+from microkube_apiserver.registry.managed import track_create
 from microkube_apiserver.registry.meta import prepare_create
 from microkube_apiserver.registry.names import generate_name
 from microkube_apiserver.store import codec
@@ -81,7 +81,7 @@ async def create_object(
     now = api.clock()
     prepare_create(obj, target, now)
     if options.field_manager:
-        obj = track_update(None, obj, target, options.field_manager, now)
+        track_create(obj, target, options.field_manager, now)
         metadata = obj["metadata"]
     generated = not metadata.get("name")
     for _ in range(NAME_ATTEMPTS):
@@ -93,8 +93,9 @@ async def create_object(
         await run_admission(api, request, named)
         if options.dry_run:
             return Result(201, obj)
+        value = codec.encode(obj)
         try:
-            revision = await api.storage.create(named.key, codec.encode(obj))
+            revision = await api.storage.create(named.key, value)
         except KeyExistsError:
             await api.admission.release(request)
             if generated:
@@ -105,5 +106,7 @@ async def create_object(
             raise
         stored = copy.copy(obj)
         stored["metadata"] = {**metadata, "resourceVersion": str(revision)}
-        return Result(201, stored)
+        # The answer is the stored value at its revision: splice, do not encode again.
+        encoded = None if "resourceVersion" in metadata else codec.json_at(value, revision)
+        return Result(201, stored, encoded=encoded)
     raise errors.already_exists(target.group, target.plural, metadata.get("name", ""))

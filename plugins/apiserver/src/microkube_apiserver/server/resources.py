@@ -100,7 +100,8 @@ async def _body(request: web.BaseRequest, api: Api) -> tuple[bytes, str]:
 
 
 def _answer(result: Result) -> web.Response:
-    return json_response(result.code, result.body, result.warnings)
+    body = result.encoded if result.encoded is not None else result.body
+    return json_response(result.code, body, result.warnings)
 
 
 async def _write(
