@@ -12,6 +12,11 @@ from typing import Any
 from microkube.contracts.admission import AdmissionDenied, AdmissionRequest, Operation
 from microkube_apiserver.admission.allocator import RangeAllocator
 from microkube_apiserver.admission.chain import AdmissionHost
+from microkube_apiserver.admission.service_allocations import (
+    ServiceAllocations,
+    allocation_owner,
+    is_service,
+)
 from microkube_apiserver.admission.validation import field
 from microkube_apiserver.admission.validation.field import denial
 from microkube_apiserver.store import keys
@@ -21,22 +26,9 @@ __all__ = ["ServiceNodePorts", "node_ports"]
 _WITH_NODE_PORTS = ("NodePort", "LoadBalancer")
 
 
-def _is_service(request: AdmissionRequest) -> bool:
-    return request.resource.group == "" and request.resource.resource == "services"
-
-
 def node_ports(service: dict[str, Any] | None) -> set[str]:
     spec = (service or {}).get("spec") or {}
     return {str(p["nodePort"]) for p in spec.get("ports") or [] if p.get("nodePort")}
-
-
-def _owner(request: AdmissionRequest) -> tuple[str, str, str]:
-    uid = ((request.object or {}).get("metadata") or {}).get("uid", "")
-    return (request.namespace, request.name, uid)
-
-
-def _uid(service: dict[str, Any] | None) -> str:
-    return ((service or {}).get("metadata") or {}).get("uid", "")
 
 
 def _invalid(name: str, index: int, port: int, detail: str) -> AdmissionDenied:
@@ -44,11 +36,13 @@ def _invalid(name: str, index: int, port: int, detail: str) -> AdmissionDenied:
     return denial("Service", "", name, [error])
 
 
-class ServiceNodePorts:
+class ServiceNodePorts(ServiceAllocations):
     name = "ServiceNodePorts"
 
+    held = staticmethod(node_ports)
+
     def __init__(self) -> None:
-        self._allocator: RangeAllocator | None = None
+        super().__init__()
         self._range = (30000, 32767)
 
     def bind_host(self, host: AdmissionHost) -> None:
@@ -67,7 +61,7 @@ class ServiceNodePorts:
 
     def handles(self, request: AdmissionRequest) -> bool:
         return (
-            _is_service(request)
+            is_service(request)
             and request.operation in (Operation.CREATE, Operation.UPDATE)
             and not request.subresource
             and request.object is not None
@@ -84,7 +78,7 @@ class ServiceNodePorts:
             for p in ((request.old_object or {}).get("spec") or {}).get("ports") or []
         }
         held = node_ports(request.old_object)
-        owner = _owner(request)
+        owner = allocation_owner(request)
         low, high = self._range
         for index, port in enumerate(spec.get("ports") or []):
             wanted = port.get("nodePort")
@@ -112,17 +106,3 @@ class ServiceNodePorts:
                 )
             if not await self._allocator.reserve(str(wanted), owner, dry_run=request.dry_run):
                 raise _invalid(request.name, index, wanted, "provided port is already allocated")
-
-    async def release(self, request: AdmissionRequest) -> None:
-        if self._allocator is None or request.dry_run or not _is_service(request):
-            return
-        if request.operation is Operation.DELETE:
-            return
-        for port in node_ports(request.object) - node_ports(request.old_object):
-            await self._allocator.free(port, _uid(request.object or request.old_object))
-
-    async def committed(self, request: AdmissionRequest) -> None:
-        if self._allocator is None or request.dry_run or not _is_service(request):
-            return
-        for port in node_ports(request.old_object) - node_ports(request.object):
-            await self._allocator.free(port, _uid(request.object or request.old_object))

@@ -14,15 +14,16 @@ from typing import Any
 from microkube.contracts.admission import AdmissionDenied, AdmissionRequest, Operation
 from microkube_apiserver.admission.allocator import RangeAllocator
 from microkube_apiserver.admission.chain import AdmissionHost
+from microkube_apiserver.admission.service_allocations import (
+    ServiceAllocations,
+    allocation_owner,
+    is_service,
+)
 from microkube_apiserver.admission.validation import field
 from microkube_apiserver.admission.validation.field import denial
 from microkube_apiserver.store import keys
 
 __all__ = ["ServiceClusterIPs", "cluster_ips"]
-
-
-def _is_service(request: AdmissionRequest) -> bool:
-    return request.resource.group == "" and request.resource.resource == "services"
 
 
 def cluster_ips(service: dict[str, Any] | None) -> set[str]:
@@ -33,24 +34,17 @@ def cluster_ips(service: dict[str, Any] | None) -> set[str]:
     return {ip for ip in ips if ip and ip != "None"}
 
 
-def _owner(request: AdmissionRequest) -> tuple[str, str, str]:
-    uid = ((request.object or {}).get("metadata") or {}).get("uid", "")
-    return (request.namespace, request.name, uid)
-
-
-def _uid(service: dict[str, Any] | None) -> str:
-    return ((service or {}).get("metadata") or {}).get("uid", "")
-
-
 def _invalid(name: str, ips: list[str], detail: str) -> AdmissionDenied:
     return denial("Service", "", name, [field.invalid("spec.clusterIPs", ips, detail)])
 
 
-class ServiceClusterIPs:
+class ServiceClusterIPs(ServiceAllocations):
     name = "ServiceClusterIPs"
 
+    held = staticmethod(cluster_ips)
+
     def __init__(self) -> None:
-        self._allocator: RangeAllocator | None = None
+        super().__init__()
         self._network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
 
     def bind_host(self, host: AdmissionHost) -> None:
@@ -71,7 +65,7 @@ class ServiceClusterIPs:
 
     def handles(self, request: AdmissionRequest) -> bool:
         return (
-            _is_service(request)
+            is_service(request)
             and request.operation in (Operation.CREATE, Operation.UPDATE)
             and not request.subresource
             and request.object is not None
@@ -94,7 +88,7 @@ class ServiceClusterIPs:
             spec["clusterIP"] = old_spec.get("clusterIP")
             spec["clusterIPs"] = list(old_spec.get("clusterIPs") or [old_spec.get("clusterIP")])
             return
-        owner = _owner(request)
+        owner = allocation_owner(request)
         if requested:
             if requested in old_ips:
                 return
@@ -129,19 +123,3 @@ class ServiceClusterIPs:
                 f"failed to allocate IP {requested}: the provided IP ({requested}) is not in the "
                 f"valid range. The range of valid IPs is {self._network}",
             )
-
-    async def release(self, request: AdmissionRequest) -> None:
-        """The write did not happen: free what this request allocated."""
-        if self._allocator is None or request.dry_run or not _is_service(request):
-            return
-        if request.operation is Operation.DELETE:
-            return
-        for ip in cluster_ips(request.object) - cluster_ips(request.old_object):
-            await self._allocator.free(ip, _uid(request.object or request.old_object))
-
-    async def committed(self, request: AdmissionRequest) -> None:
-        """A stored update or deletion: free what the old Service held and the new does not."""
-        if self._allocator is None or request.dry_run or not _is_service(request):
-            return
-        for ip in cluster_ips(request.old_object) - cluster_ips(request.object):
-            await self._allocator.free(ip, _uid(request.object or request.old_object))
