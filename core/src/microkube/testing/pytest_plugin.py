@@ -9,7 +9,10 @@ pytest-asyncio fixtures (they work in its strict and auto modes alike).
 - ``fake_apiserver``: a started in-memory Kubernetes API server
   (:class:`~microkube.testing.fake_apiserver.FakeApiServer`);
 - ``microkube_registry``: ``microkube_registry(*plugins)`` builds a plugin registry of exactly
-  those plugins, with no entry points loaded.
+  those plugins, with no entry points loaded;
+- ``microkube_cluster``: ``await microkube_cluster("apiserver", "scheduler", ...)`` starts an
+  in-process :class:`~microkube.testing.cluster.LocalCluster` of installed components by name
+  (keyword arguments as ``LocalCluster``'s), stopped after the test.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ except ImportError:  # pragma: no cover - pytest then reports the async fixture 
 
 if TYPE_CHECKING:
     from microkube.plugins import PluginRegistry
+    from microkube.testing.cluster import LocalCluster
     from microkube.testing.fake_apiserver import FakeApiServer
     from microkube.testing.fakes.cloud import FakeCloud
     from microkube.testing.fakes.cni import FakeCNI
@@ -106,3 +110,24 @@ def microkube_registry() -> Callable[..., PluginRegistry]:
         return registry_for(*plugins, builtins=builtins)
 
     return build
+
+
+@_async_fixture
+async def microkube_cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """``await microkube_cluster(*components, **kwargs)``: a started
+    :class:`~microkube.testing.cluster.LocalCluster` in a fresh temporary data directory;
+    every cluster started this way is stopped after the test."""
+    from microkube.testing.cluster import LocalCluster
+
+    started: list[LocalCluster] = []
+
+    async def start(*components: str, **kwargs: Any) -> LocalCluster:
+        data_dir = kwargs.pop("data_dir", None) or tmp_path_factory.mktemp("cluster")
+        cluster = LocalCluster(data_dir, components or ("apiserver",), **kwargs)
+        await cluster.start()
+        started.append(cluster)
+        return cluster
+
+    yield start
+    for cluster in reversed(started):
+        await cluster.stop()
