@@ -285,3 +285,26 @@ async def test_injected_pull_failure(runtime: FakeRuntime) -> None:
         await runtime.pull_image("busybox")
     await runtime.pull_image("busybox")
     assert [c.args for c in runtime.calls_to("pull_image")][-2:] == [("busybox",), ("busybox",)]
+
+
+async def test_port_forward_reaches_the_server_standing_in_for_the_pod(
+    runtime: FakeRuntime,
+) -> None:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"pod says " + await reader.readline())
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    sandbox = await runtime.run_pod_sandbox(SANDBOX)
+    runtime.forward_port(sandbox, 8080, "127.0.0.1", server.sockets[0].getsockname()[1])
+    reader, writer = await runtime.port_forward(sandbox, 8080)
+    writer.write(b"hi\n")
+    assert await reader.read() == b"pod says hi\n"
+    writer.close()
+    server.close()
+    with pytest.raises(NotFoundError):
+        await runtime.port_forward("nope", 8080)
+    await runtime.stop_pod_sandbox(sandbox)
+    with pytest.raises(RuntimeError_, match="not ready"):
+        await runtime.port_forward(sandbox, 8080)

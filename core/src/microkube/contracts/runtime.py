@@ -7,6 +7,7 @@ CRI over gRPC), ``hollow`` (simulated, for scale). Statuses are polled; there is
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from enum import Enum
 from typing import Protocol, runtime_checkable
@@ -245,6 +246,13 @@ class ContainerRuntime(Protocol):
     ) -> ExecSession: ...
 
     async def attach(self, container_id: str, *, stdin: bool, tty: bool) -> ExecSession: ...
+
+    async def port_forward(
+        self, sandbox_id: str, port: int
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A TCP connection to ``port`` on the pod's loopback, inside its network namespace
+        (CRI's PortForward): what ``kubectl port-forward`` streams through. NotFoundError
+        for an unknown sandbox; OSError when nothing listens there."""
 
     async def container_stats(self, container_id: str) -> ContainerStats: ...
 

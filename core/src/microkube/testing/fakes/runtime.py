@@ -52,6 +52,8 @@ class _Sandbox:
     state: SandboxState
     ip: str
     created_at_ns: int
+    #: port -> (host, port) that port_forward connects to instead of 127.0.0.1:port
+    forwards: dict[int, tuple[str, int]] = attrs.field(factory=dict)
 
 
 @attrs.define
@@ -152,6 +154,11 @@ class FakeRuntime(Recorded):
     def write_log(self, container_id: str, data: bytes, *, stream: str = "stdout") -> None:
         """Append ``data`` to the container's log file in the CRI log format."""
         self._write_log(self._container(container_id), data, stream)
+
+    def forward_port(self, sandbox_id: str, port: int, host: str, host_port: int) -> None:
+        """:meth:`port_forward` to ``port`` of this sandbox connects to ``host:host_port``
+        (a server the test runs stands in for the pod's)."""
+        self._sandbox(sandbox_id).forwards[port] = (host, host_port)
 
     def sandbox_ids(self) -> list[str]:
         return list(self._sandboxes)
@@ -337,6 +344,16 @@ class FakeRuntime(Recorded):
         session = FakeExecSession((), stdin=stdin, tty=tty, attached=True)
         container.sessions.append(session)
         return session
+
+    @recorded
+    async def port_forward(
+        self, sandbox_id: str, port: int
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        sandbox = self._sandbox(sandbox_id)
+        if sandbox.state is not SandboxState.READY:
+            raise RuntimeError_(f"pod sandbox {sandbox_id} is not ready")
+        host, host_port = sandbox.forwards.get(port, ("127.0.0.1", port))
+        return await asyncio.open_connection(host, host_port)
 
     @recorded
     async def container_stats(self, container_id: str) -> ContainerStats:
