@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import aiohttp
+from microkube_apiserver.registry.context import Target
+from microkube_apiserver.server.catalogue import served_catalogue
 from microkube_apiserver.store import codec
 from microkube_apiserver.store.shared_lines import SharedLines
 from microkube_apiserver.watch import _translate
@@ -45,6 +47,9 @@ def _kv(color: str, revision: int) -> KeyValue:
     return KeyValue(key="/k/a", value=codec.encode(obj), create_revision=1, mod_revision=revision)
 
 
+CONFIGMAPS = Target(next(r for r in served_catalogue() if r.plural == "configmaps"))
+
+
 def _is_red(obj: dict[str, Any]) -> bool:
     return obj["metadata"]["labels"]["color"] == "red"
 
@@ -64,7 +69,7 @@ def test_translation_matches_decoding_every_event():
     ]
     for predicate in (None, _is_red):
         for event in events:
-            got = _translate(event, predicate)
+            got = _translate(CONFIGMAPS, event, predicate)
             expected = _reference(event, predicate)
             assert (got.as_dict() if got is not None else None) == expected, (event, predicate)
             if got is not None:
@@ -72,7 +77,9 @@ def test_translation_matches_decoding_every_event():
 
 
 def test_without_a_selector_nothing_is_decoded_until_asked():
-    event = _translate(WatchEvent(type=EventType.PUT, kv=_kv("red", 2), prev_kv=_kv("x", 1)), None)
+    event = _translate(
+        CONFIGMAPS, WatchEvent(type=EventType.PUT, kv=_kv("red", 2), prev_kv=_kv("x", 1)), None
+    )
     assert event is not None and event.type == "MODIFIED" and event.decoded is None
     assert event.object["metadata"]["resourceVersion"] == "2"
 

@@ -32,6 +32,7 @@ from microkube.contracts.storage import CompactedError, EventType, KeyValue, Wat
 from microkube_apiserver import errors
 from microkube_apiserver.registry.context import Api, Target
 from microkube_apiserver.registry.filters import Predicate, build_predicate
+from microkube_apiserver.registry.objects import decode, decode_at
 from microkube_apiserver.registry.versions import ListParams, wait_for_revision
 from microkube_apiserver.store import codec
 
@@ -56,17 +57,27 @@ class Event:
     key: str = ""
     value: bytes = b""
     revision: int = 0
+    #: the collection watched, when its objects are stored in another form (a conversion)
+    view: Target | None = None
 
     @property
     def object(self) -> dict[str, Any]:
         if self.decoded is None:
-            self.decoded = codec.decode_at(self.value, self.revision)
+            if self.view is None:
+                self.decoded = codec.decode_at(self.value, self.revision)
+            else:
+                self.decoded = decode_at(self.view, self.value, self.revision)
         return self.decoded
 
     @property
     def line_key(self) -> tuple[str, int, str] | None:
-        """What decides this event's JSON line; None when it is not about a stored object."""
-        return (self.key, self.revision, self.type) if self.key else None
+        """What decides this event's JSON line; None when it is not about a stored object.
+        A converted object's line differs by the API it is served through."""
+        if not self.key:
+            return None
+        if self.view is None:
+            return (self.key, self.revision, self.type)
+        return (self.key, self.revision, f"{self.type} {self.view.resource.api_version}")
 
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "object": self.object}
@@ -76,30 +87,37 @@ def _event(kind: str, obj: dict[str, Any]) -> Event:
     return Event(kind, obj)
 
 
-def _stored(kind: str, kv: KeyValue, value: bytes, obj: dict[str, Any] | None = None) -> Event:
+def _stored(
+    view: Target,
+    kind: str,
+    kv: KeyValue,
+    value: bytes,
+    obj: dict[str, Any] | None = None,
+) -> Event:
     """An event showing ``value`` (``obj`` once decoded) at ``kv``'s revision."""
-    return Event(kind, obj, kv.key, value, kv.mod_revision)
+    converted = view if view.conversion is not None else None
+    return Event(kind, obj, kv.key, value, kv.mod_revision, converted)
 
 
-def _translate(event: WatchEvent, predicate: Predicate | None) -> Event | None:
+def _translate(view: Target, event: WatchEvent, predicate: Predicate | None) -> Event | None:
     kv, prev = event.kv, event.prev_kv
     if event.type is EventType.DELETE:
         if prev is None:
             return None
-        deleted = _stored("DELETED", kv, prev.value)
+        deleted = _stored(view, "DELETED", kv, prev.value)
         return deleted if predicate is None or predicate(deleted.object) else None
     if predicate is None:  # the previous value only tells ADDED from MODIFIED
-        return _stored("MODIFIED" if prev is not None else "ADDED", kv, kv.value)
-    new = codec.decode(kv)
-    old = codec.decode(prev) if prev is not None else None
+        return _stored(view, "MODIFIED" if prev is not None else "ADDED", kv, kv.value)
+    new = decode(view, kv)
+    old = decode(view, prev) if prev is not None else None
     now_matches = predicate(new)
     before_matched = old is not None and predicate(old)
     if now_matches:
-        return _stored("MODIFIED" if before_matched else "ADDED", kv, kv.value, new)
+        return _stored(view, "MODIFIED" if before_matched else "ADDED", kv, kv.value, new)
     if before_matched:
         assert prev is not None and old is not None
         old["metadata"]["resourceVersion"] = str(kv.mod_revision)
-        return _stored("DELETED", kv, prev.value, old)
+        return _stored(view, "DELETED", kv, prev.value, old)
     return None
 
 
@@ -146,9 +164,9 @@ async def _initial(
         for kv in page.items:
             start_after = kv.key
             if predicate is None:
-                events.append(_stored("ADDED", kv, kv.value))
-            elif predicate(obj := codec.decode(kv)):
-                events.append(_stored("ADDED", kv, kv.value, obj))
+                events.append(_stored(target, "ADDED", kv, kv.value))
+            elif predicate(obj := decode(target, kv)):
+                events.append(_stored(target, "ADDED", kv, kv.value, obj))
         if not page.more:
             return events, revision
 
@@ -192,7 +210,7 @@ async def watch_events(
                     yield _bookmark(target, response.revision)
                 continue
             for event in response.events:
-                translated = _translate(event, predicate)
+                translated = _translate(collection, event, predicate)
                 if translated is not None:
                     yield translated
     except CompactedError as exc:

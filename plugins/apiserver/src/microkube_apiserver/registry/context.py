@@ -12,6 +12,7 @@ from microkube.contracts.admission import UserInfo
 from microkube.contracts.storage import Storage
 from microkube_apiserver.discovery import Catalogue, Resource
 from microkube_apiserver.options import ApiServerOptions
+from microkube_apiserver.registry.conversion import Conversion, conversion_for
 from microkube_apiserver.registry.rules import KindRules, rules_for
 from microkube_apiserver.store import keys
 from microkube_apiserver.store.shared_lines import SharedLines
@@ -63,12 +64,25 @@ class Target:
         return self.resource.plural
 
     @property
+    def conversion(self) -> Conversion | None:
+        """How objects are stored when not as served (events.k8s.io Events are core Events)."""
+        return conversion_for(self.resource)
+
+    @property
     def key(self) -> str:
-        return keys.object_key(self.group, self.plural, self.namespace or None, self.name)
+        group, plural = self._stored_in()
+        return keys.object_key(group, plural, self.namespace or None, self.name)
 
     @property
     def prefix(self) -> str:
-        return keys.prefix(self.group, self.plural, self.namespace or None)
+        group, plural = self._stored_in()
+        return keys.prefix(group, plural, self.namespace or None)
+
+    def _stored_in(self) -> tuple[str, str]:
+        conversion = self.conversion
+        if conversion is None:
+            return self.group, self.plural
+        return conversion.storage_group, conversion.storage_plural
 
     def named(self, name: str) -> Target:
         return attrs.evolve(self, name=name)

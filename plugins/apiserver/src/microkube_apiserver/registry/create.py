@@ -14,6 +14,7 @@ from microkube_apiserver.registry.decoding import check_type_meta, normalize
 from microkube_apiserver.registry.managed import track_create
 from microkube_apiserver.registry.meta import prepare_create
 from microkube_apiserver.registry.names import generate_name
+from microkube_apiserver.registry.objects import encode
 from microkube_apiserver.store import codec
 
 __all__ = ["NAME_ATTEMPTS", "check_namespace", "check_path_name", "create", "create_object"]
@@ -93,7 +94,7 @@ async def create_object(
         await run_admission(api, request, named)
         if options.dry_run:
             return Result(201, obj)
-        value = codec.encode(obj)
+        value = encode(target, obj)
         try:
             revision = await api.storage.create(named.key, value)
         except KeyExistsError:
@@ -107,6 +108,7 @@ async def create_object(
         stored = copy.copy(obj)
         stored["metadata"] = {**metadata, "resourceVersion": str(revision)}
         # The answer is the stored value at its revision: splice, do not encode again.
-        encoded = None if "resourceVersion" in metadata else codec.json_at(value, revision)
+        spliceable = "resourceVersion" not in metadata and target.conversion is None
+        encoded = codec.json_at(value, revision) if spliceable else None
         return Result(201, stored, encoded=encoded)
     raise errors.already_exists(target.group, target.plural, metadata.get("name", ""))

@@ -25,10 +25,9 @@ from microkube_apiserver.registry.admit import admission_request, run_admission
 from microkube_apiserver.registry.context import Api, Result, Target, WriteOptions
 from microkube_apiserver.registry.filters import build_predicate
 from microkube_apiserver.registry.meta import format_time
-from microkube_apiserver.registry.objects import read
+from microkube_apiserver.registry.objects import decode, read
 from microkube_apiserver.registry.removal import RemovalRaced, is_namespace, remove
 from microkube_apiserver.registry.update import guaranteed_update
-from microkube_apiserver.store import codec
 
 __all__ = ["delete", "delete_collection", "parse_delete_options"]
 
@@ -223,7 +222,7 @@ async def delete_collection(
     page = await api.storage.range(target.prefix)
     deleted: list[dict[str, Any]] = []
     for kv in page.items:
-        obj = codec.decode(kv)
+        obj = decode(target, kv)
         if predicate is not None and not predicate(obj):
             continue
         metadata = obj.get("metadata") or {}

@@ -14,7 +14,7 @@ from microkube.contracts.storage import CompactedError, FutureRevisionError
 from microkube_apiserver import errors
 from microkube_apiserver.registry.context import Api, Target
 from microkube_apiserver.registry.filters import build_predicate
-from microkube_apiserver.registry.objects import read
+from microkube_apiserver.registry.objects import decode, decode_at, read
 from microkube_apiserver.registry.versions import (
     EXACT,
     ListParams,
@@ -54,7 +54,7 @@ def list_kind(target: Target) -> dict[str, str]:
 async def list_objects(api: Api, target: Target, params: ListParams) -> dict[str, Any]:
     """LIST: ``{kind: <Kind>List, metadata: {resourceVersion, continue?}, items}``."""
     metadata, items = await _read_list(api, target, params)
-    objects = [item if isinstance(item, dict) else codec.decode_at(*item) for item in items]
+    objects = [item if isinstance(item, dict) else decode_at(target, *item) for item in items]
     return {**list_kind(target), "metadata": metadata, "items": objects}
 
 
@@ -77,9 +77,10 @@ async def list_json(api: Api, target: Target, params: ListParams) -> bytes:
 async def _read_list(
     api: Api, target: Target, params: ListParams
 ) -> tuple[dict[str, Any], list[dict[str, Any] | tuple[bytes, int]]]:
-    """The list's metadata and items: objects when a selector decoded them to filter, else
-    the stored ``(value, revision)`` pairs, still encoded."""
+    """The list's metadata and items: objects when a selector or a conversion decoded them,
+    else the stored ``(value, revision)`` pairs, still encoded."""
     predicate = build_predicate(params.label_selector, params.field_selector, target.rules)
+    converted = target.conversion is not None
     prefix = target.prefix
     start_after: str | None = None
     revision = 0
@@ -122,10 +123,12 @@ async def _read_list(
         full = False
         for index, kv in enumerate(page.items):
             last_key = kv.key
-            if predicate is None:
+            if predicate is None and not converted:
                 items.append((kv.value, kv.mod_revision))
-            elif predicate(obj := codec.decode(kv)):
-                items.append(obj)
+            else:
+                obj = decode(target, kv)
+                if predicate is None or predicate(obj):
+                    items.append(obj)
             if limit and len(items) >= limit:
                 full = True
                 more = index < len(page.items) - 1 or page.more

@@ -19,9 +19,8 @@ from microkube.contracts.storage import KeyNotFoundError, RevisionMismatchError
 from microkube_apiserver import errors
 from microkube_apiserver.registry.admit import admission_request, run_admission
 from microkube_apiserver.registry.context import Api, Result, Target, WriteOptions
-from microkube_apiserver.registry.objects import read
+from microkube_apiserver.registry.objects import encode, read
 from microkube_apiserver.registry.removal import RemovalRaced, remove, still_held
-from microkube_apiserver.store import codec
 
 __all__ = ["Transform", "guaranteed_update", "same_object"]
 
@@ -80,7 +79,7 @@ async def guaranteed_update(
             return Result(200, new)
         try:
             revision = await api.storage.update(
-                target.key, codec.encode(new), expected_revision=kv.mod_revision
+                target.key, encode(target, new), expected_revision=kv.mod_revision
             )
         except RevisionMismatchError:
             await api.admission.release(request)

@@ -11,7 +11,7 @@ from microkube_apiserver.admission.validation import field
 from microkube_apiserver.admission.validation.field import FieldError
 from microkube_apiserver.admission.validation.names import dns1123_subdomain, qualified_name
 
-__all__ = ["VALIDATORS"]
+__all__ = ["CREATE_VALIDATORS", "UPDATE_VALIDATORS", "VALIDATORS"]
 
 _LIMITS = {"reportingInstance": 128, "action": 128, "reason": 128, "message": 1024}
 #: events.k8s.io/v1 field → the internal (core/v1) field it is validated as
@@ -63,15 +63,26 @@ def _internal(obj: dict[str, Any]) -> dict[str, Any]:
     return {_INTERNAL.get(k, k): v for k, v in obj.items()}
 
 
-def validate_events_v1(obj: dict[str, Any]) -> list[FieldError]:
-    event = _internal(obj)
-    errors = _legacy(event, "reportingController")
+def _series(event: dict[str, Any]) -> list[FieldError]:
+    errors: list[FieldError] = []
     series = event.get("series")
     if series is not None:
         if (series.get("count") or 0) < 2:
             errors.append(field.invalid("series.count", "", "should be at least 2"))
         if not series.get("lastObservedTime"):
             errors.append(field.required("series.lastObservedTime"))
+    return errors
+
+
+def validate_events_v1(obj: dict[str, Any]) -> list[FieldError]:
+    """Every write through events.k8s.io/v1: the legacy rules (create and update alike)."""
+    return _legacy(_internal(obj), "reportingController")
+
+
+def validate_events_v1_create(obj: dict[str, Any]) -> list[FieldError]:
+    """A create through events.k8s.io/v1 is strict: new-style fields set, deprecated unset."""
+    event = _internal(obj)
+    errors = _series(event)
     if not event.get("eventTime"):
         errors.append(field.required("eventTime"))
     kind = event.get("type") or ""
@@ -86,4 +97,36 @@ def validate_events_v1(obj: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
-VALIDATORS = {("", "Event"): validate_core_event, ("events.k8s.io", "Event"): validate_events_v1}
+#: What an update through events.k8s.io/v1 may not change (everything but series and
+#: metadata), as Kubernetes' ValidateEventUpdate; events written through core/v1 have none.
+_IMMUTABLE = (
+    "involvedObject",
+    "reason",
+    "message",
+    "source",
+    "firstTimestamp",
+    "lastTimestamp",
+    "count",
+    "type",
+    "eventTime",
+    "action",
+    "related",
+    "reportingController",
+    "reportingInstance",
+)
+
+
+def validate_events_v1_update(new: dict[str, Any], old: dict[str, Any]) -> list[FieldError]:
+    before, after = _internal(old), _internal(new)
+    errors = [
+        field.invalid(key, after.get(key), "field is immutable")
+        for key in _IMMUTABLE
+        if after.get(key) != before.get(key)
+    ]
+    return errors + _series(after)
+
+
+_V1 = ("events.k8s.io", "Event")
+VALIDATORS = {("", "Event"): validate_core_event, _V1: validate_events_v1}
+CREATE_VALIDATORS = {_V1: validate_events_v1_create}
+UPDATE_VALIDATORS = {_V1: validate_events_v1_update}

@@ -59,9 +59,12 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     **workloads.VALIDATORS,
     **misc.VALIDATORS,
 }
+#: Rules only a create must pass (an update through the same API is checked otherwise).
+CREATE_VALIDATORS: dict[tuple[str, str], Validator] = {**events.CREATE_VALIDATORS}
 UPDATE_VALIDATORS: dict[tuple[str, str], UpdateValidator] = {
     ("", "Pod"): validate_pod_update,
     **core.UPDATE_VALIDATORS,
+    **events.UPDATE_VALIDATORS,
     **cluster.UPDATE_VALIDATORS,
     **workloads.UPDATE_VALIDATORS,
     **misc.UPDATE_VALIDATORS,
@@ -88,6 +91,9 @@ class Validation:
             validator = VALIDATORS.get(key)
             if validator is not None:
                 errors += validator(obj)
+            strict = CREATE_VALIDATORS.get(key)
+            if strict is not None and request.operation is Operation.CREATE:
+                errors += strict(obj)
         if request.operation is Operation.UPDATE and request.old_object is not None:
             errors += validate_metadata_update(obj, request.old_object)
             update = UPDATE_VALIDATORS.get(key)
