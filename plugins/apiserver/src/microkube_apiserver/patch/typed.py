@@ -10,6 +10,7 @@ schema are "deduced": objects are granular, lists atomic. ``null`` counts as abs
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import attrs
@@ -20,6 +21,8 @@ from microkube_apiserver.patch.fieldpath import Path, PathElement, path_string
 from microkube_apiserver.patch.schema import Node
 
 __all__ = ["Comparison", "compare", "field_set", "merge", "remove_paths"]
+
+_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _granular_object(node: Node, value: Any) -> bool:
@@ -40,8 +43,16 @@ def _element(item: Any, node: Node, path: Path) -> PathElement:
     if not isinstance(item, dict):
         raise PatchError(f"{path_string(path)}: an associative list holds objects", code=INVALID)
     defaults = node.key_defaults
+    keys = node.list_keys
+    if len(keys) == 1:
+        # One key with a string or integer value (a container's name, an env var's): its
+        # canonical text written directly, as canonical() would write it.
+        (name,) = keys
+        value = item.get(name)
+        if type(value) is str or type(value) is int:
+            return ("k", f"{{{_TEXT(name)}:{_TEXT(value)}}}")
     key: dict[str, Any] = {}
-    for name in sorted(node.list_keys):
+    for name in sorted(keys):
         if item.get(name) is not None:
             key[name] = item[name]
         elif name in defaults:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from microkube.api import StructureError, from_dict_lenient, kind_for, to_dict
+from microkube.api.canonical import canonical
 from microkube_apiserver import errors
 from microkube_apiserver.discovery import GroupVersionKind
 
@@ -55,11 +56,16 @@ def normalize(
     """The canonical JSON of ``body`` and the warnings to send (unknown fields, and the
     ``strict_errors`` the body's decoding found, under Warn; a 400 for them under Strict)."""
     cls = kind_for(gvk.api_version, gvk.kind)
-    try:
-        model, unknown = from_dict_lenient(body, cls)
-    except StructureError as exc:
-        others = "; ".join(f"{e.message} at {_path(e.path)}" for e in exc.errors)
-        raise errors.bad_request(f"{_prefix(gvk)}: {others}") from None
+    # The common case (no unknown fields, every type right) without building the model.
+    normalised = canonical(body, cls)
+    unknown: list[str] = []
+    if normalised is None:
+        try:
+            model, unknown = from_dict_lenient(body, cls)
+        except StructureError as exc:
+            others = "; ".join(f"{e.message} at {_path(e.path)}" for e in exc.errors)
+            raise errors.bad_request(f"{_prefix(gvk)}: {others}") from None
+        normalised = to_dict(model)
     found = [f'unknown field "{p}"' for p in unknown]
     found += [e for e in strict_errors if not e.startswith("yaml: ")]
     if len(found) > 1:
@@ -67,7 +73,7 @@ def normalize(
     problems = [*_yaml_first(strict_errors), *found]
     if field_validation == "Strict" and problems:
         raise errors.bad_request(f"{_prefix(gvk)}: strict decoding error: {', '.join(problems)}")
-    return to_dict(model), problems if field_validation == "Warn" else []
+    return normalised, problems if field_validation == "Warn" else []
 
 
 def _paths(value: Any, path: str = "") -> Iterator[str]:

@@ -3,6 +3,7 @@ messages Kubernetes gives."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -92,6 +93,12 @@ def path_segment_name(value: str) -> list[str]:
 
 def qualified_name(value: str) -> list[str]:
     """A label or annotation key: ``[prefix/]name`` (apimachinery's ``IsQualifiedName``)."""
+    return list(_qualified_name(value))
+
+
+# Label keys and values recur on nearly every object written: their verdicts are cached.
+@functools.lru_cache(maxsize=4096)
+def _qualified_name(value: str) -> tuple[str, ...]:
     name_rule = _regex_message(
         "must consist of alphanumeric characters, '-', '_' or '.', and must start and "
         "end with an alphanumeric character",
@@ -118,10 +125,15 @@ def qualified_name(value: str) -> list[str]:
         errors.append("name part " + _max(63))
     if not re.fullmatch(_QUALIFIED, name):
         errors.append("name part " + name_rule)
-    return errors
+    return tuple(errors)
 
 
 def label_value(value: str) -> list[str]:
+    return list(_label_value(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_value(value: str) -> tuple[str, ...]:
     errors = []
     if len(value) > 63:
         errors.append(_max(63))
@@ -134,7 +146,7 @@ def label_value(value: str) -> list[str]:
                 _LABEL_VALUE,
             )
         )
-    return errors
+    return tuple(errors)
 
 
 def config_key(value: str) -> list[str]:
