@@ -44,6 +44,12 @@ KUBERNETES = [
     ("rbac.authorization.k8s.io/v1", "clusterroles", (), False, "ClusterRole"),
     ("rbac.authorization.k8s.io/v1", "rolebindings", (), True, "RoleBinding"),
     ("rbac.authorization.k8s.io/v1", "roles", (), True, "Role"),
+    ("autoscaling/v2", "horizontalpodautoscalers", ("hpa",), True, "HorizontalPodAutoscaler"),
+    ("autoscaling/v1", "horizontalpodautoscalers", ("hpa",), True, "HorizontalPodAutoscaler"),
+    ("scheduling.k8s.io/v1", "priorityclasses", ("pc",), False, "PriorityClass"),
+    # metrics-server's aggregated API, served here by the API server itself
+    ("metrics.k8s.io/v1beta1", "nodes", (), False, "NodeMetrics"),
+    ("metrics.k8s.io/v1beta1", "pods", (), True, "PodMetrics"),
 ]
 
 # Subresources and their body kinds, as Kubernetes 1.32 serves them (proxy ones excepted).
@@ -80,7 +86,7 @@ def test_default_catalogue_is_kubernetes_for_the_served_kinds():
 def test_categories_all_as_kubernetes():
     in_all = {r.plural for r in DEFAULT_CATALOGUE if "all" in r.categories}
     expected = {"pods", "services", "deployments", "replicasets", "daemonsets"}
-    assert in_all == expected | {"statefulsets", "jobs", "cronjobs"}
+    assert in_all == expected | {"statefulsets", "jobs", "cronjobs", "horizontalpodautoscalers"}
     assert all(r.categories in ((), ("all",)) for r in DEFAULT_CATALOGUE)
 
 
@@ -88,7 +94,14 @@ def test_verbs():
     verbs = {(r.api_version, r.plural): r.verbs for r in DEFAULT_CATALOGUE}
     assert verbs[("v1", "bindings")] == ("create",)
     assert "deletecollection" not in verbs[("v1", "namespaces")]
-    others = {k: v for k, v in verbs.items() if k[1] not in ("bindings", "namespaces")}
+    # metrics-server's resources are read-only
+    assert verbs[("metrics.k8s.io/v1beta1", "nodes")] == ("get", "list")
+    assert verbs[("metrics.k8s.io/v1beta1", "pods")] == ("get", "list")
+    others = {
+        k: v
+        for k, v in verbs.items()
+        if k[1] not in ("bindings", "namespaces") and not k[0].startswith("metrics.k8s.io")
+    }
     assert set(others.values()) == {STANDARD_VERBS}
 
 

@@ -51,26 +51,34 @@ API_RESOURCES = [
     ("deployments", "deploy", "apps/v1", "true", "Deployment"),
     ("replicasets", "rs", "apps/v1", "true", "ReplicaSet"),
     ("statefulsets", "sts", "apps/v1", "true", "StatefulSet"),
+    ("horizontalpodautoscalers", "hpa", "autoscaling/v2", "true", "HorizontalPodAutoscaler"),
     ("cronjobs", "cj", "batch/v1", "true", "CronJob"),
     ("jobs", "", "batch/v1", "true", "Job"),
     ("leases", "", "coordination.k8s.io/v1", "true", "Lease"),
     ("endpointslices", "", "discovery.k8s.io/v1", "true", "EndpointSlice"),
     ("events", "ev", "events.k8s.io/v1", "true", "Event"),
+    ("nodes", "", "metrics.k8s.io/v1beta1", "false", "NodeMetrics"),
+    ("pods", "", "metrics.k8s.io/v1beta1", "true", "PodMetrics"),
     ("poddisruptionbudgets", "pdb", "policy/v1", "true", "PodDisruptionBudget"),
     ("clusterrolebindings", "", "rbac.authorization.k8s.io/v1", "false", "ClusterRoleBinding"),
     ("clusterroles", "", "rbac.authorization.k8s.io/v1", "false", "ClusterRole"),
     ("rolebindings", "", "rbac.authorization.k8s.io/v1", "true", "RoleBinding"),
     ("roles", "", "rbac.authorization.k8s.io/v1", "true", "Role"),
+    ("priorityclasses", "pc", "scheduling.k8s.io/v1", "false", "PriorityClass"),
 ]
 
 API_VERSIONS = [
     "apps/v1",
+    "autoscaling/v1",
+    "autoscaling/v2",
     "batch/v1",
     "coordination.k8s.io/v1",
     "discovery.k8s.io/v1",
     "events.k8s.io/v1",
+    "metrics.k8s.io/v1beta1",
     "policy/v1",
     "rbac.authorization.k8s.io/v1",
+    "scheduling.k8s.io/v1",
     "v1",
 ]
 
@@ -382,10 +390,11 @@ def test_get_all_lists_the_category(kubectl, api):
     done = kubectl("get", "all")
     assert "No resources found in default namespace." in done.stderr
     listed = {p for p in api.paths() if p.startswith(("/api/", "/apis/"))}
+    # kubectl lists each resource of the category in its group's preferred version only
     assert listed == {
-        f"{'/apis/' + r.group if r.group else '/api'}/v1/namespaces/default/{r.plural}"
+        f"{'/apis/' + r.group if r.group else '/api'}/{r.version}/namespaces/default/{r.plural}"
         for r in DEFAULT_CATALOGUE
-        if "all" in r.categories
+        if "all" in r.categories and r.version == DEFAULT_CATALOGUE.versions(r.group)[0]
     }
 
 

@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 from microkube_apiserver.protobuf import (
     MEDIA_TYPE,
-    UnsupportedKindError,
     decode_envelope,
 )
 
@@ -372,6 +371,11 @@ CASES = [
     Case("quota", "create quota q --hard=cpu=1,memory=1Gi,pods=2 --scopes=BestEffort"),
     Case("autoscale", "autoscale deployment web --min=2 --max=5 --cpu-percent=80", stored=True),
     Case(
+        "priorityclass",
+        "create priorityclass high --value=1000 --global-default --description=top "
+        "--preemption-policy=Never",
+    ),
+    Case(
         "token",
         "create token robot --duration=1h --audience=https://kubernetes.default.svc "
         "--bound-object-kind=Pod --bound-object-name=web-0 "
@@ -474,19 +478,6 @@ def test_kubectl_body_decodes_to_kubectl_json(kubectl: Kubectl, case: Case) -> N
     post = kubectl.capture(case.command)
     assert post.content_type == MEDIA_TYPE
     assert decode_envelope(post.body) == expected_json(kubectl, case)
-
-
-@needs_kubectl
-def test_kind_without_schema_is_unsupported(kubectl: Kubectl) -> None:
-    post = kubectl.capture("create priorityclass high --value=1000")
-    with pytest.raises(UnsupportedKindError) as caught:
-        decode_envelope(post.body)
-    assert (caught.value.api_version, caught.value.kind) == (
-        "scheduling.k8s.io/v1",
-        "PriorityClass",
-    )
-    assert caught.value.http_status == 415
-    assert "PriorityClass" in str(caught.value)
 
 
 def write_fixtures(directory: Path) -> None:

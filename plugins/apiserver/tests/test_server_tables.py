@@ -17,8 +17,9 @@ MANIFESTS = Path(__file__).resolve().parents[3] / "tests" / "manifests"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation")
 
-#: Every served resource with a list verb (``bindings`` can only be created).
-RESOURCES = [r for r in served_catalogue() if "list" in r.verbs]
+#: Every served resource that can be created and listed (``bindings`` can only be created, the
+#: metrics.k8s.io resources only read).
+RESOURCES = [r for r in served_catalogue() if {"create", "list"} <= set(r.verbs)]
 
 
 def _manifest_objects() -> dict[tuple[str, str], dict[str, Any]]:

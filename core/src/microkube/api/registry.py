@@ -18,12 +18,15 @@ GROUP_VERSIONS: dict[str, tuple[str, ...]] = {
     "v1": ("microkube.api.meta_v1", "microkube.api.core_v1"),
     "apps/v1": ("microkube.api.apps_v1",),
     "autoscaling/v1": ("microkube.api.autoscaling_v1",),
+    "autoscaling/v2": ("microkube.api.autoscaling_v2",),
     "batch/v1": ("microkube.api.batch_v1",),
     "coordination.k8s.io/v1": ("microkube.api.coordination_v1",),
     "discovery.k8s.io/v1": ("microkube.api.discovery_v1",),
     "events.k8s.io/v1": ("microkube.api.events_v1",),
+    "metrics.k8s.io/v1beta1": ("microkube.api.metrics_v1beta1",),
     "policy/v1": ("microkube.api.policy_v1",),
     "rbac.authorization.k8s.io/v1": ("microkube.api.rbac_v1",),
+    "scheduling.k8s.io/v1": ("microkube.api.scheduling_v1",),
 }
 
 

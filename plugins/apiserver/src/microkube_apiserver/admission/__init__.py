@@ -23,6 +23,12 @@ def _namespace_lifecycle(context: FactoryContext) -> AdmissionPlugin:
     return NamespaceLifecycle()
 
 
+def _priority(context: FactoryContext) -> AdmissionPlugin:
+    from microkube_apiserver.admission.priority import Priority
+
+    return Priority()
+
+
 def _defaulting(context: FactoryContext) -> AdmissionPlugin:
     from microkube_apiserver.admission.defaulting import Defaulting
 
@@ -51,6 +57,7 @@ def _validation(context: FactoryContext) -> AdmissionPlugin:
 def microkube_admission_plugins() -> dict[str, Factory[AdmissionPlugin]]:
     return {
         "NamespaceLifecycle": _namespace_lifecycle,
+        "Priority": _priority,
         "Defaulting": _defaulting,
         "ServiceClusterIPs": _cluster_ips,
         "ServiceNodePorts": _node_ports,

@@ -366,6 +366,37 @@ BUILTIN_RESOURCES: tuple[Resource, ...] = (
     # coordination.k8s.io/v1, discovery.k8s.io/v1
     _resource("coordination.k8s.io", "leases", "Lease"),
     _resource("discovery.k8s.io", "endpointslices", "EndpointSlice"),
+    # autoscaling: v2 (preferred, the stored version) and v1 (what `kubectl autoscale` posts)
+    *(
+        attrs.evolve(
+            _resource(
+                "autoscaling",
+                "horizontalpodautoscalers",
+                "HorizontalPodAutoscaler",
+                short=("hpa",),
+                categories=_ALL,
+                subresources=(_status("HorizontalPodAutoscaler"),),
+                storage=GroupVersionKind("autoscaling", "v2", "HorizontalPodAutoscaler"),
+            ),
+            version=version,
+        )
+        for version in ("v2", "v1")
+    ),
+    # scheduling.k8s.io/v1
+    _resource(
+        "scheduling.k8s.io", "priorityclasses", "PriorityClass", namespaced=False, short=("pc",)
+    ),
+    # metrics.k8s.io/v1beta1: read-only, computed from the kubelets (metrics-server's API)
+    *(
+        attrs.evolve(
+            _resource(
+                "metrics.k8s.io", plural, kind, namespaced=plural == "pods", verbs=("get", "list")
+            ),
+            version="v1beta1",
+            singular="",
+        )
+        for plural, kind in (("nodes", "NodeMetrics"), ("pods", "PodMetrics"))
+    ),
 )
 
 #: What a default microkube API server serves.

@@ -30,6 +30,19 @@ COMMON_FIELDS: MappingProxyType[str, str] = MappingProxyType(
 
 TYPE_DESCRIPTIONS: MappingProxyType[str, str] = MappingProxyType(
     {
+        "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler": "HorizontalPodAutoscaler scales "
+        "a workload's replicas (through its scale subresource) to keep metrics at targets.",
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler": "HorizontalPodAutoscaler (v1) "
+        "scales a workload's replicas on average CPU utilization.",
+        "io.k8s.api.autoscaling.v2.MetricSpec": "One metric to scale on: its source type and "
+        "the target value.",
+        "io.k8s.api.scheduling.v1.PriorityClass": "PriorityClass maps a name to the integer "
+        "priority pods naming it receive; higher priority pods are scheduled first and may "
+        "preempt lower ones.",
+        "io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics": "NodeMetrics is the resource "
+        "usage (cpu, memory) of a node, as its kubelet last reported it.",
+        "io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics": "PodMetrics is the resource "
+        "usage (cpu, memory) of each container of a pod, as its kubelet last reported it.",
         _CORE + "Pod": "Pod is a group of containers that share network and storage and are "
         "scheduled together onto one node.",
         _CORE + "PodSpec": "PodSpec is the description of a pod: its containers, volumes and "

@@ -46,12 +46,47 @@ _LISTS = (
     "io.k8s.api.rbac.v1.ClusterRoleList",
     "io.k8s.api.rbac.v1.RoleBindingList",
     "io.k8s.api.rbac.v1.ClusterRoleBindingList",
+    "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList",
+    "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList",
+    "io.k8s.api.scheduling.v1.PriorityClassList",
+    "io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetricsList",
+    "io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetricsList",
 )
+_HPA1 = "io.k8s.api.autoscaling.v1."
+_HPA2 = "io.k8s.api.autoscaling.v2."
+_METRICS = "io.k8s.metrics.pkg.apis.metrics.v1beta1."
 
 #: ``{schema name: required JSON fields}``
 REQUIRED: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
     {
         **{name: ("items",) for name in _LISTS},
+        # autoscaling, scheduling, metrics
+        _HPA1 + "CrossVersionObjectReference": ("kind", "name"),
+        _HPA1 + "HorizontalPodAutoscalerSpec": ("scaleTargetRef", "maxReplicas"),
+        _HPA1 + "HorizontalPodAutoscalerStatus": ("currentReplicas", "desiredReplicas"),
+        _HPA2 + "CrossVersionObjectReference": ("kind", "name"),
+        _HPA2 + "HorizontalPodAutoscalerSpec": ("scaleTargetRef", "maxReplicas"),
+        _HPA2 + "HorizontalPodAutoscalerStatus": ("desiredReplicas",),
+        _HPA2 + "HorizontalPodAutoscalerCondition": ("type", "status"),
+        _HPA2 + "HPAScalingPolicy": ("type", "value", "periodSeconds"),
+        _HPA2 + "MetricSpec": ("type",),
+        _HPA2 + "MetricStatus": ("type",),
+        _HPA2 + "MetricTarget": ("type",),
+        _HPA2 + "MetricIdentifier": ("name",),
+        _HPA2 + "ResourceMetricSource": ("name", "target"),
+        _HPA2 + "ContainerResourceMetricSource": ("name", "target", "container"),
+        _HPA2 + "PodsMetricSource": ("metric", "target"),
+        _HPA2 + "ObjectMetricSource": ("describedObject", "target", "metric"),
+        _HPA2 + "ExternalMetricSource": ("metric", "target"),
+        _HPA2 + "ResourceMetricStatus": ("name", "current"),
+        _HPA2 + "ContainerResourceMetricStatus": ("name", "current", "container"),
+        _HPA2 + "PodsMetricStatus": ("metric", "current"),
+        _HPA2 + "ObjectMetricStatus": ("metric", "current", "describedObject"),
+        _HPA2 + "ExternalMetricStatus": ("metric", "current"),
+        "io.k8s.api.scheduling.v1.PriorityClass": ("value",),
+        _METRICS + "NodeMetrics": ("timestamp", "window", "usage"),
+        _METRICS + "PodMetrics": ("timestamp", "window", "containers"),
+        _METRICS + "ContainerMetrics": ("name", "usage"),
         # meta/v1
         _META + "OwnerReference": ("apiVersion", "kind", "name", "uid"),
         _META + "LabelSelectorRequirement": ("key", "operator"),

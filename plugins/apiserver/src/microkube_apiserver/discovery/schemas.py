@@ -102,6 +102,13 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+#: Packages not under ``io.k8s.api`` (metrics.k8s.io is metrics-server's, k8s.io/metrics).
+_PACKAGE_PREFIXES = {
+    "meta": f"{_APIMACHINERY}.apis.meta",
+    "metrics": "io.k8s.metrics.pkg.apis.metrics",
+}
+
+
 def schema_name(cls: type) -> str:
     """The Kubernetes name of a model's (or value type's) schema."""
     for value_cls, name in _VALUE_CLASSES.items():
@@ -111,7 +118,7 @@ def schema_name(cls: type) -> str:
     if match is None:
         return f"{cls.__module__}.{cls.__qualname__}"
     package, version = match.groups()
-    prefix = f"{_APIMACHINERY}.apis.meta" if package == "meta" else f"io.k8s.api.{package}"
+    prefix = _PACKAGE_PREFIXES.get(package, f"io.k8s.api.{package}")
     return f"{prefix}.{version}.{cls.__name__}"
 
 

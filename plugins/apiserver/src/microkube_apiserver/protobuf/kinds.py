@@ -19,6 +19,7 @@ from . import (
     schema_networking,
     schema_policy,
     schema_rbac,
+    schema_scheduling,
 )
 from .schema import Registry, build_registry
 
@@ -36,6 +37,7 @@ PACKAGES: tuple[ModuleType, ...] = (
     schema_autoscaling,
     schema_authentication,
     schema_authorization,
+    schema_scheduling,
 )
 
 # apiVersion -> (package alias, kinds served from that package)
@@ -66,6 +68,7 @@ _BY_GROUP_VERSION: dict[str, tuple[str, tuple[str, ...]]] = {
         ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"),
     ),
     "autoscaling/v1": ("autoscaling", ("HorizontalPodAutoscaler", "Scale")),
+    "scheduling.k8s.io/v1": ("scheduling", ("PriorityClass",)),
     "authentication.k8s.io/v1": (
         "authentication",
         ("SelfSubjectReview", "TokenRequest", "TokenReview"),

@@ -1,6 +1,7 @@
-"""What exists as soon as the API server serves: the four default namespaces, and the
+"""What exists as soon as the API server serves: the four default namespaces, the
 ``kubernetes`` Service (first address of the service CIDR, port 443 → the server's port)
-with its Endpoints, as kube-apiserver's bootstrap controllers keep them."""
+with its Endpoints, and the system PriorityClasses, as kube-apiserver's bootstrap
+controllers keep them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from microkube_apiserver.registry.create import create_object
 from microkube_apiserver.registry.decoding import normalize
 from microkube_apiserver.registry.meta import prepare_update
 from microkube_apiserver.registry.update import guaranteed_update
+from microkube_apiserver.system_priority_classes import SYSTEM_PRIORITY_CLASSES
 
 __all__ = ["DEFAULT_NAMESPACES", "bootstrap", "kubernetes_service_ip"]
 
@@ -26,10 +28,16 @@ def kubernetes_service_ip(service_cidr: str) -> str:
 
 
 async def _ensure(
-    api: Api, plural: str, namespace: str, obj: dict[str, Any], *, sync: bool
+    api: Api,
+    plural: str,
+    namespace: str,
+    obj: dict[str, Any],
+    *,
+    sync: bool,
+    group: str = "",
 ) -> None:
     """Create ``obj`` if missing; with ``sync`` make an existing one's spec/subsets match."""
-    resource = api.resource("", plural)
+    resource = api.resource(group, plural)
     assert resource is not None
     name = obj["metadata"]["name"]
     target = Target(resource, namespace=namespace, name=name)
@@ -97,3 +105,13 @@ async def bootstrap(api: Api, port: int) -> None:
         ],
     }
     await _ensure(api, "endpoints", "default", endpoints, sync=True)
+    if api.resource("scheduling.k8s.io", "priorityclasses") is not None:
+        for system_class in SYSTEM_PRIORITY_CLASSES.values():
+            await _ensure(
+                api,
+                "priorityclasses",
+                "",
+                system_class.to_object(),
+                sync=False,
+                group="scheduling.k8s.io",
+            )

@@ -36,6 +36,9 @@ class Api:
     clock: Callable[[], datetime] = utc_now
     #: Watch event lines encoded once for every watcher (see ``store/shared_lines.py``).
     watch_lines: SharedLines = attrs.field(factory=SharedLines)
+    #: The ``metrics.k8s.io`` samples gathered from kubelets (a ``metrics.summary.SummaryCache``,
+    #: made on first use).
+    metrics_cache: Any = attrs.field(default=None, eq=False)
 
     def resource(self, group: str, plural: str) -> Resource | None:
         """The served resource ``plural`` of ``group`` (its first, preferred version)."""

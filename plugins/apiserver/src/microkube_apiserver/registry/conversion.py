@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from microkube_apiserver.discovery import Resource
+from microkube_apiserver.registry.hpa_conversion import to_v1, to_v2_defaulted
 
 __all__ = ["Conversion", "conversion_for"]
 
@@ -68,5 +69,17 @@ _CONVERSIONS = {
 }
 
 
+#: Conversions of one version of a resource (its other versions are stored as served):
+#: autoscaling/v1 HorizontalPodAutoscalers are stored as autoscaling/v2 ones.
+_VERSIONED = {
+    ("autoscaling", "v1", "horizontalpodautoscalers"): Conversion(
+        "autoscaling", "horizontalpodautoscalers", to_v2_defaulted, to_v1
+    ),
+}
+
+
 def conversion_for(resource: Resource) -> Conversion | None:
+    versioned = _VERSIONED.get((resource.group, resource.version, resource.plural))
+    if versioned is not None:
+        return versioned
     return _CONVERSIONS.get((resource.group, resource.plural))

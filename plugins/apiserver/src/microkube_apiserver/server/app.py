@@ -18,6 +18,7 @@ from microkube_apiserver.registry.context import Api
 from microkube_apiserver.server.paths import not_found, parse_resource_path
 from microkube_apiserver.server.resources import handle_resource
 from microkube_apiserver.server.responses import error_response
+from microkube_apiserver.server.special import special_handler
 
 __all__ = ["build_app"]
 
@@ -59,6 +60,9 @@ async def _route(
         return web.Response(text="ok", content_type="text/plain")
     resource_path = parse_resource_path(request.raw_path, api.catalogue)
     if resource_path is not None:
+        special = special_handler(resource_path)
+        if special is not None:
+            return await special(request, api, resource_path)
         return await handle_resource(request, api, resource_path)
     answer = discovery.answer(request.method, path, _query(request), request.headers)
     if answer is None:

@@ -1,8 +1,7 @@
 """The catalogue this server serves: discovery advertises exactly what is routed.
 
-The discovery package's catalogue lists every subresource Kubernetes has; the ones that
-need the kubelet (``pods/log``, ``exec``, ``attach``, ``portforward``) and the security issue
-(``serviceaccounts/token``) are left out until they are served.
+The discovery package's catalogue lists every subresource Kubernetes has; the one that needs
+the security issue (``serviceaccounts/token``) is left out until it is served.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ __all__ = ["NOT_SERVED", "served_catalogue"]
 
 #: (group, plural) -> subresources not served yet.
 NOT_SERVED: dict[tuple[str, str], frozenset[str]] = {
-    ("", "pods"): frozenset({"log", "exec", "attach", "portforward"}),
     ("", "serviceaccounts"): frozenset({"token"}),
 }
 

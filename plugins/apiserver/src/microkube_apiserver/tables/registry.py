@@ -9,8 +9,10 @@ from microkube_apiserver.tables import (
     printers_batch,
     printers_core,
     printers_event,
+    printers_metrics,
     printers_misc,
     printers_pod,
+    printers_scaling,
     printers_storage,
 )
 from microkube_apiserver.tables.printer import Printer
@@ -77,6 +79,10 @@ _BUILTIN: dict[tuple[str, str], Printer] = {
     ("discovery.k8s.io", "endpointslices"): printers_misc.ENDPOINT_SLICE,
     ("events.k8s.io", "events"): printers_event.EVENTS_V1_EVENT,
     ("policy", "poddisruptionbudgets"): printers_misc.POD_DISRUPTION_BUDGET,
+    ("autoscaling", "horizontalpodautoscalers"): printers_scaling.HORIZONTAL_POD_AUTOSCALER,
+    ("scheduling.k8s.io", "priorityclasses"): printers_scaling.PRIORITY_CLASS,
+    ("metrics.k8s.io", "nodes"): printers_metrics.NODE_METRICS,
+    ("metrics.k8s.io", "pods"): printers_metrics.POD_METRICS,
     ("rbac.authorization.k8s.io", "rolebindings"): printers_misc.ROLE_BINDING,
     ("rbac.authorization.k8s.io", "clusterrolebindings"): printers_misc.CLUSTER_ROLE_BINDING,
     # Upstream serves roles and clusterroles with the default convertor (NAME, CREATED AT).

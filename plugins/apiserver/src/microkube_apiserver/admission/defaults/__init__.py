@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from microkube_apiserver.admission.defaults import apps, batch, core, pod
+from microkube_apiserver.admission.defaults import apps, batch, core, pod, scaling
 
 __all__ = ["DEFAULTERS", "Defaulter"]
 
@@ -29,4 +29,6 @@ DEFAULTERS: dict[tuple[str, str], Defaulter] = {
     ("batch", "Job"): batch.default_job,
     ("batch", "CronJob"): batch.default_cron_job,
     ("discovery.k8s.io", "EndpointSlice"): core.default_endpoint_slice,
+    ("scheduling.k8s.io", "PriorityClass"): scaling.default_priority_class,
+    ("autoscaling", "HorizontalPodAutoscaler"): scaling.default_horizontal_pod_autoscaler,
 }

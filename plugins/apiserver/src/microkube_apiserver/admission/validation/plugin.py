@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from microkube.contracts.admission import AdmissionRequest, Operation
-from microkube_apiserver.admission.validation import cluster, core, events, misc, workloads
+from microkube_apiserver.admission.validation import (
+    cluster,
+    core,
+    events,
+    misc,
+    scaling,
+    workloads,
+)
 from microkube_apiserver.admission.validation.field import FieldError, denial
 from microkube_apiserver.admission.validation.meta import (
     validate_metadata,
@@ -58,6 +65,7 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     **events.VALIDATORS,
     **workloads.VALIDATORS,
     **misc.VALIDATORS,
+    **scaling.VALIDATORS,
 }
 #: Rules only a create must pass (an update through the same API is checked otherwise).
 CREATE_VALIDATORS: dict[tuple[str, str], Validator] = {**events.CREATE_VALIDATORS}
@@ -68,6 +76,7 @@ UPDATE_VALIDATORS: dict[tuple[str, str], UpdateValidator] = {
     **cluster.UPDATE_VALIDATORS,
     **workloads.UPDATE_VALIDATORS,
     **misc.UPDATE_VALIDATORS,
+    **scaling.UPDATE_VALIDATORS,
 }
 
 

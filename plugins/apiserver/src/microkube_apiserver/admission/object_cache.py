@@ -1,0 +1,109 @@
+"""The objects under one store prefix, kept current by a watch: an admission plugin's lister
+(as Kubernetes' plugins read informer caches), so a write does not read the store.
+
+The cache lists the prefix, then applies the watch from that revision; a compacted or failed
+watch is listed again. Until the first list it knows nothing (``synced`` is false), and it
+can be behind the store by a watch's delivery time: callers read the store themselves for an
+answer that must not be stale (see the Priority plugin).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from microkube.contracts.storage import CompactedError, EventType, Storage, StorageError
+
+__all__ = ["ObjectCache"]
+
+log = logging.getLogger(__name__)
+#: Seconds before listing again after the watch failed for another reason than compaction.
+RETRY_DELAY = 1.0
+
+
+class ObjectCache:
+    """Name (the key after ``prefix``) -> the stored object, for one prefix."""
+
+    def __init__(self, storage: Storage, prefix: str) -> None:
+        self._storage = storage
+        self._prefix = prefix
+        self._objects: dict[str, dict[str, Any]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.synced = False
+
+    def start(self) -> None:
+        """Start following the store (needs a running event loop)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        self.synced = False
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        return self._objects.get(name) if self.synced else None
+
+    def values(self) -> list[dict[str, Any]]:
+        """Every cached object (empty until synced)."""
+        return list(self._objects.values()) if self.synced else []
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._follow()
+                return  # the watch ended: the store closed
+            except CompactedError:
+                continue
+            except StorageError:
+                return
+            except Exception:
+                log.exception("the cache of %s lost its watch; listing again", self._prefix)
+            finally:
+                self.synced = False
+            await asyncio.sleep(RETRY_DELAY)
+
+    async def _follow(self) -> None:
+        revision = await self._list()
+        watch = self._storage.watch(self._prefix, start_revision=revision + 1)
+        try:
+            self.synced = True
+            async for response in watch:
+                for event in response.events:
+                    name = event.kv.key.removeprefix(self._prefix)
+                    if event.type is EventType.DELETE:
+                        self._objects.pop(name, None)
+                    else:
+                        _put(self._objects, name, event.kv.value)
+        finally:
+            with contextlib.suppress(Exception):
+                await watch.close()
+
+    async def _list(self) -> int:
+        objects: dict[str, dict[str, Any]] = {}
+        start_after: str | None = None
+        revision = 0
+        while True:
+            page = await self._storage.range(
+                self._prefix, start_after=start_after, limit=500, revision=revision
+            )
+            revision = revision or page.revision
+            for kv in page.items:
+                start_after = kv.key
+                _put(objects, kv.key.removeprefix(self._prefix), kv.value)
+            if not page.more:
+                self._objects = objects
+                return revision
+
+
+def _put(objects: dict[str, dict[str, Any]], name: str, value: bytes) -> None:
+    """Record the stored object; one that is not JSON is left out."""
+    try:
+        objects[name] = json.loads(value)
+    except ValueError:
+        objects.pop(name, None)
