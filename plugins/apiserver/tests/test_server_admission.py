@@ -3,6 +3,8 @@ validation with Kubernetes' messages and causes."""
 
 from __future__ import annotations
 
+import pytest
+
 PODS = "/api/v1/namespaces/default/pods"
 SVC = "/api/v1/namespaces/default/services"
 DEPLOY = "/apis/apps/v1/namespaces/default/deployments"
@@ -451,3 +453,50 @@ async def test_events_k8s_io_are_validated_strictly(client):
         "eventTime": "2024-01-01T00:00:00.000000Z",
     }
     assert (await client.post(EVENTS_V1, fine)).status == 201
+
+
+async def test_a_per_index_backoff_limit_turns_the_job_wide_one_off(client):
+    template = {
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}
+    }
+    body = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "indexed"},
+        "spec": {
+            "completions": 3,
+            "completionMode": "Indexed",
+            "backoffLimitPerIndex": 1,
+            "template": template,
+        },
+    }
+    reply = await client.post(JOBS, body)
+    assert reply.status == 201, reply
+    assert reply.body["spec"]["backoffLimit"] == 2147483647
+
+
+@pytest.mark.parametrize(
+    ("schedule", "accepted"),
+    [("@every 1h30m", True), ("@every 90s", True), ("@every soon", False), ("* * *", False)],
+)
+async def test_cron_schedules_as_the_cron_parser_reads_them(client, schedule, accepted):
+    body = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "c" + str(abs(hash(schedule)) % 1000)},
+        "spec": {
+            "schedule": schedule,
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [{"name": "c", "image": "busybox"}],
+                        }
+                    }
+                }
+            },
+        },
+    }
+    reply = await client.post("/apis/batch/v1/namespaces/default/cronjobs", body)
+    assert (reply.status == 201) is accepted, reply

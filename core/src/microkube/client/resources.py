@@ -84,9 +84,10 @@ def _r(
     sub: tuple[str, ...] = (),
     categories: tuple[str, ...] = (),
     verbs: tuple[str, ...] = STANDARD_VERBS,
+    version: str = "v1",
 ) -> Resource:
     return Resource(
-        group, "v1", plural, namespaced, kind, kind.lower(), short, sub, categories, verbs
+        group, version, plural, namespaced, kind, kind.lower(), short, sub, categories, verbs
     )
 
 
@@ -134,6 +135,21 @@ EVENTS_V1 = _r("events.k8s.io", "events", "Event", short=("ev",))
 PODDISRUPTIONBUDGETS = _r(
     "policy", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), sub=("status",)
 )
+HORIZONTALPODAUTOSCALERS = _r(
+    "autoscaling",
+    "horizontalpodautoscalers",
+    "HorizontalPodAutoscaler",
+    short=("hpa",),
+    sub=("status",),
+    categories=_ALL,
+    version="v2",
+)
+PRIORITYCLASSES = _r("scheduling.k8s.io", "priorityclasses", "PriorityClass", False, ("pc",))
+_READ_ONLY = ("get", "list")
+NODE_METRICS = _r(
+    "metrics.k8s.io", "nodes", "NodeMetrics", False, verbs=_READ_ONLY, version="v1beta1"
+)
+POD_METRICS = _r("metrics.k8s.io", "pods", "PodMetrics", verbs=_READ_ONLY, version="v1beta1")
 #: ``policy/v1`` Eviction is served only as the ``pods/<name>/eviction`` subresource.
 EVICTION_API_VERSION = "policy/v1"
 
@@ -162,6 +178,10 @@ BUILTIN: tuple[Resource, ...] = (
     CLUSTERROLEBINDINGS,
     EVENTS_V1,
     PODDISRUPTIONBUDGETS,
+    HORIZONTALPODAUTOSCALERS,
+    PRIORITYCLASSES,
+    NODE_METRICS,
+    POD_METRICS,
 )
 
 

@@ -35,6 +35,12 @@ def _defaulting(context: FactoryContext) -> AdmissionPlugin:
     return Defaulting()
 
 
+def _toleration_seconds(context: FactoryContext) -> AdmissionPlugin:
+    from microkube_apiserver.admission.toleration_seconds import DefaultTolerationSeconds
+
+    return DefaultTolerationSeconds(context.options)
+
+
 def _cluster_ips(context: FactoryContext) -> AdmissionPlugin:
     from microkube_apiserver.admission.service_ips import ServiceClusterIPs
 
@@ -59,6 +65,7 @@ def microkube_admission_plugins() -> dict[str, Factory[AdmissionPlugin]]:
         "NamespaceLifecycle": _namespace_lifecycle,
         "Priority": _priority,
         "Defaulting": _defaulting,
+        "DefaultTolerationSeconds": _toleration_seconds,
         "ServiceClusterIPs": _cluster_ips,
         "ServiceNodePorts": _node_ports,
         "Validation": _validation,

@@ -17,7 +17,9 @@ def default_job_spec(spec: dict[str, Any]) -> None:
         spec["completions"] = 1
         spec["parallelism"] = 1
     spec.setdefault("parallelism", 1)
-    spec.setdefault("backoffLimit", 6)
+    # With a per-index limit the job-wide one is effectively off (upstream: MaxInt32).
+    per_index = spec.get("backoffLimitPerIndex") is not None
+    spec.setdefault("backoffLimit", 2147483647 if per_index else 6)
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     if spec.get("podFailurePolicy") is None:

@@ -93,7 +93,8 @@ def default_template(template: dict[str, Any] | None) -> None:
 
 def default_pod(pod: dict[str, Any]) -> None:
     """A Pod: its spec, plus what admission adds to pods (not templates) in Kubernetes: the
-    service account, priority, and the not-ready/unreachable tolerations."""
+    service account and priority (the not-ready/unreachable tolerations are the
+    DefaultTolerationSeconds plugin's)."""
     spec = pod.setdefault("spec", {})
     default_pod_spec(spec)
     account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
@@ -101,11 +102,3 @@ def default_pod(pod: dict[str, Any]) -> None:
     spec["serviceAccount"] = account
     spec.setdefault("priority", 0)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    tolerations = spec.setdefault("tolerations", [])
-    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
-        if not any(
-            t.get("key") == key and t.get("effect") in ("NoExecute", None, "") for t in tolerations
-        ):
-            tolerations.append(
-                {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
-            )

@@ -176,6 +176,8 @@ def validate_job(obj: dict[str, Any]) -> list[FieldError]:
 
 _CRON_FIELD = re.compile(r"^[\d*/,\-?A-Za-z]+$")
 _CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+#: ``@every <Go duration>``, which the cron parser Kubernetes uses accepts too.
+_CRON_EVERY = re.compile(r"^@every (?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
 
 
 def validate_cron_job(obj: dict[str, Any]) -> list[FieldError]:
@@ -196,6 +198,7 @@ def validate_cron_job(obj: dict[str, Any]) -> list[FieldError]:
             )
         elif not (
             schedule in _CRON_MACROS
+            or _CRON_EVERY.match(schedule)
             or (len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields))
         ):
             errors.append(
