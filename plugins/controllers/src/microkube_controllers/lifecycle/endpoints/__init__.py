@@ -1,0 +1,1 @@
+"""The endpointslice and endpoints controllers: the pods behind each Service with a selector."""

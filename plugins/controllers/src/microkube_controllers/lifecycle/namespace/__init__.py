@@ -1,0 +1,1 @@
+"""The namespace controller: empties a deleted namespace, then finalizes it."""

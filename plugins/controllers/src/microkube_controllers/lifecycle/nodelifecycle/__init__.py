@@ -1,0 +1,1 @@
+"""The node lifecycle controller: node health from heartbeats, taints, and taint eviction."""

@@ -1,0 +1,1 @@
+"""The pod garbage collector: finished pods over a threshold, pods of vanished nodes."""
