@@ -195,3 +195,31 @@ def test_up_help_documents_the_port(site):
     assert result.returncode == 0
     assert "--port PORT" in result.stdout
     assert "API server's port" in result.stdout
+
+
+BROKEN_ARGUMENTS = """
+    from microkube import hookimpl
+    from microkube.contracts.command import Command
+
+    def arguments(parser):
+        raise ImportError("no module named 'half_installed'")
+
+    @hookimpl
+    def microkube_commands():
+        return {"shaky": Command(help="broken arguments", run=print, add_arguments=arguments)}
+"""
+
+
+def test_a_command_whose_arguments_fail_is_reported_and_the_others_still_run(sample_plugins):
+    sample_plugins.add(
+        "microkube-shaky",
+        {"microkube.commands": {"shaky": "shaky_cmd"}},
+        {"shaky_cmd": BROKEN_ARGUMENTS},
+    )
+    result = sample_plugins.run("hello")
+    assert result.returncode == 0, result.stderr
+    assert "hello from sample" in result.stdout
+    (line,) = _error_lines(result.stderr)
+    assert "command 'shaky' (plugin shaky_cmd) is broken" in line and "half_installed" in line
+    broken = sample_plugins.run("shaky")
+    assert broken.returncode == 1

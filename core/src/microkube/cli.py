@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from microkube.config import ConfigError, load_config
@@ -45,6 +45,13 @@ def _parser(*, add_help: bool) -> argparse.ArgumentParser:
     return parser
 
 
+def _broken(problem: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        return 1  # the problem was printed while the commands were being set up
+
+    return run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     known, _ = _parser(add_help=False).parse_known_args(argv)
@@ -66,7 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = commands[name].factory
         sub = subparsers.add_parser(name, help=command.help, description=command.help)
         _common_options(sub, suppress=True)
-        command.add_arguments(sub)
+        try:
+            command.add_arguments(sub)
+        except Exception as exc:  # one broken plugin must not take every command down
+            problem = f"command {name!r} (plugin {commands[name].plugin}) is broken: {exc!r}"
+            print(f"microkube: error: {problem}", file=sys.stderr)
+            sub.set_defaults(run=_broken(problem))
+            continue
         sub.set_defaults(run=command.run)
     args = parser.parse_args(argv)
     if args.command is None:

@@ -8,8 +8,6 @@ from microkube.client.connect import connect, kubeconfig_path
 from microkube.client.events import EventRecorder
 from microkube.testing.cluster import LocalCluster
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_cluster_runs_the_apiserver_and_kubectl_talks_to_it(microkube_cluster):
     cluster = await microkube_cluster("apiserver")

@@ -243,3 +243,17 @@ async def test_unexpected_failure_is_a_500_status(client, apiserver, monkeypatch
     assert reply.body["reason"] == "InternalError"
     assert reply.body["message"] == "Internal error occurred: RuntimeError: disk on fire"
     assert "disk on fire" in caplog.text
+
+
+async def test_a_deployment_status_write_keeps_its_annotations_but_not_its_labels(client):
+    created = (await client.post(DEPLOY, deployment("web"))).body
+    created["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": "2"}
+    created["metadata"]["labels"] = {"changed": "by-status"}
+    created["status"] = {"observedGeneration": 1}
+    written = await client.put(f"{DEPLOY}/web/status", created)
+    assert written.status == 200, written
+    metadata = written.body["metadata"]
+    assert metadata["annotations"] == {"deployment.kubernetes.io/revision": "2"}
+    assert metadata.get("labels") != {"changed": "by-status"}
+    stored = (await client.get(f"{DEPLOY}/web")).body
+    assert stored["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "2"}

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from microkube_controllers.common.base import QueueController
 from microkube_controllers.common.handlers import enqueue_handlers
 
 from microkube.client.informer import SharedInformerFactory
 from microkube.client.ratelimit import ItemExponentialFailureRateLimiter
 from microkube.contracts.controller import ControllerContext
-
-pytestmark = pytest.mark.asyncio
 
 
 class ConfigMapCounter(QueueController):

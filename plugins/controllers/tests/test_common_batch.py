@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from microkube_controllers.common.batch import slow_start_batch
-
-pytestmark = pytest.mark.asyncio
 
 
 async def test_all_succeed_in_doubling_batches():

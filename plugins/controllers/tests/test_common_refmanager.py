@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from microkube_controllers.common.ownerrefs import get_controller_of, new_controller_ref
 from microkube_controllers.common.refmanager import (
     AdoptionRefusedError,
@@ -11,8 +10,6 @@ from microkube_controllers.common.refmanager import (
 )
 
 from microkube.selectors import label_selector_matcher
-
-pytestmark = pytest.mark.asyncio
 
 
 def pod(name, labels, refs=None):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from microkube_controllers.jobs.controller import JobController
 from microkube_controllers.jobs.indexes import COMPLETION_INDEX
 from microkube_controllers.jobs.pods import TRACKING_FINALIZER
-
-pytestmark = pytest.mark.asyncio
 
 NS = "default"
 

@@ -10,8 +10,6 @@ from microkube_controllers.manager.selection import ControllerSelectionError
 
 from microkube.contracts.component import ComponentContext
 
-pytestmark = pytest.mark.asyncio
-
 FAST_ELECTION = {
     "leader-elect-lease-duration": 3,
     "leader-elect-renew-deadline": 2,

@@ -13,11 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from microkube.client.informer import Informer
-
-pytestmark = pytest.mark.asyncio
 
 LEASE = 4  # seconds; renew deadline 3, retry period 1
 REPLICAS = 50

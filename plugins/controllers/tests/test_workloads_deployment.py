@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from microkube_controllers.common.hashing import compute_hash
-
-pytestmark = pytest.mark.asyncio
 
 ONLY_WORKLOADS = {"controllers": "replicaset,deployment"}
 REVISION = "deployment.kubernetes.io/revision"

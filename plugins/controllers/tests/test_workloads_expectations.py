@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from microkube_controllers.workloads.replicaset import ReplicaSetController
 
 from microkube.client.api import ApiClient
 from microkube.client.informer import Informer, SharedInformerFactory
 from microkube.contracts.controller import ControllerContext
-
-pytestmark = pytest.mark.asyncio
 
 POD_EVENT_DELAY = 2.0
 

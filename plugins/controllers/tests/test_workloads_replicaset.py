@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from microkube_controllers.workloads.replicaset import ReplicaSetController
 
 from microkube.client.api import ApiClient
 from microkube.client.errors import ForbiddenError
 from microkube.client.informer import SharedInformerFactory
 from microkube.contracts.controller import ControllerContext
-
-pytestmark = pytest.mark.asyncio
 
 ONLY_WORKLOADS = {"controllers": "replicaset,deployment"}
 

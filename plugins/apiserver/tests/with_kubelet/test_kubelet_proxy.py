@@ -8,8 +8,6 @@ import json
 import aiohttp
 import pytest
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 async def cluster(microkube_cluster, kubelet, helpers):

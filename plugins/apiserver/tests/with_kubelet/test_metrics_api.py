@@ -7,8 +7,6 @@ import json
 import aiohttp
 import pytest
 
-pytestmark = pytest.mark.asyncio
-
 METRICS = "/apis/metrics.k8s.io/v1beta1"
 
 

@@ -95,7 +95,8 @@ def status_only(new: dict[str, Any], old: dict[str, Any], target: Target) -> Non
     """A write to the ``status`` subresource: ``old`` with only ``new``'s status, in place
     of ``new`` (everything else the client sent is ignored, as Kubernetes does)."""
     status = new.get("status")
-    managed = (new.get("metadata") or {}).get("managedFields")
+    sent = new.get("metadata") or {}
+    managed = sent.get("managedFields")
     new.clear()
     new.update(copy.deepcopy(old))
     if status is None:
@@ -104,3 +105,15 @@ def status_only(new: dict[str, Any], old: dict[str, Any], target: Target) -> Non
         new["status"] = status
     if managed is not None:
         new["metadata"]["managedFields"] = managed
+    if (target.group, target.plural) in _STATUS_KEEPS_ANNOTATIONS:
+        annotations = sent.get("annotations")
+        if annotations:
+            new["metadata"]["annotations"] = annotations
+        else:
+            new["metadata"].pop("annotations", None)
+
+
+#: Kinds whose status writes may change annotations too: the deployment controller records
+#: ``deployment.kubernetes.io/revision`` through ``UpdateStatus`` (Kubernetes resets only the
+#: spec and labels of a Deployment on a status write).
+_STATUS_KEEPS_ANNOTATIONS = frozenset({("apps", "deployments")})
