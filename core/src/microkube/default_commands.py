@@ -14,7 +14,7 @@ from pathlib import Path
 
 import attrs
 
-from microkube.config import SELECTIONS, Config
+from microkube.config import SELECTIONS, Config, ConfigError
 from microkube.contracts.command import Command
 from microkube.hookspecs import hookimpl
 from microkube.plugins import REGISTER_HOOKS, PluginRegistry, SelectionError, load_plugins
@@ -141,7 +141,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
         asyncio.run(
             run_components(registry, config, Path(config.data_dir), names=args.components or None)
         )
-    except SelectionError as exc:
+    except (SelectionError, ConfigError) as exc:
         print(f"microkube up: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -500,3 +500,24 @@ async def test_cron_schedules_as_the_cron_parser_reads_them(client, schedule, ac
     }
     reply = await client.post("/apis/batch/v1/namespaces/default/cronjobs", body)
     assert (reply.status == 201) is accepted, reply
+
+
+async def test_scheduling_gates_may_be_removed_but_not_added(client):
+    body = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "gated"},
+        "spec": {
+            "schedulingGates": [{"name": "example.com/quota"}, {"name": "example.com/wait"}],
+            "containers": [{"name": "c", "image": "busybox"}],
+        },
+    }
+    assert (await client.post("/api/v1/namespaces/default/pods", body)).status == 201
+    path = "/api/v1/namespaces/default/pods/gated"
+    one_gone = {"spec": {"schedulingGates": [{"name": "example.com/quota"}]}}
+    assert (await client.patch(path, one_gone)).status == 200
+    added = {"spec": {"schedulingGates": [{"name": "example.com/quota"}, {"name": "x.io/new"}]}}
+    refused = await client.patch(path, added)
+    assert refused.status == 422
+    assert "only deletion is allowed, but found new scheduling gate 'x.io/new'" in refused.text
+    assert (await client.patch(path, {"spec": {"schedulingGates": None}})).status == 200

@@ -150,7 +150,12 @@ def _mutable_view(spec: dict[str, Any]) -> dict[str, Any]:
     for key in ("containers", "initContainers"):
         for container in view.get(key) or []:
             container.pop("image", None)
-    for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
+    for key in (
+        "activeDeadlineSeconds",
+        "tolerations",
+        "terminationGracePeriodSeconds",
+        "schedulingGates",
+    ):
         view.pop(key, None)
     return view
 
@@ -168,4 +173,14 @@ def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[FieldE
                 "existing toleration can not be modified except its tolerationSeconds",
             )
         )
+    # Scheduling gates may only be removed (the scheduler waits for them to go).
+    old_gates = {g.get("name") for g in old_spec.get("schedulingGates") or []}
+    for gate in new_spec.get("schedulingGates") or []:
+        if gate.get("name") not in old_gates:
+            errors.append(
+                field.forbidden(
+                    "spec.schedulingGates",
+                    f"only deletion is allowed, but found new scheduling gate '{gate.get('name')}'",
+                )
+            )
     return errors
