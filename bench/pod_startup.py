@@ -4,8 +4,8 @@ Starts ``microkube up`` as a subprocess (API server, controller manager, schedul
 kubelet with the process runtime, sqlite storage, a fresh temporary data dir, ephemeral
 ports), waits for its node to be Ready, and stops it by PID at the end (SIGTERM, then SIGKILL).
 
-- ``cluster_idle_rss_mb``: RSS of the ``microkube up`` process once the node is Ready and the
-  cluster has been idle for ``--idle-seconds`` (goal <= 250).
+- ``cluster_idle_rss_mb``: RSS of the ``microkube up`` process and its component processes
+  once the node is Ready and the cluster has been idle for ``--idle-seconds`` (goal <= 250).
 - ``kubelet_idle_rss_mb``: RSS of a second node's ``microkube kubelet`` process (its own
   process, the same cluster, no pods) after the same idle time (goal <= 60).
 - ``startup_p50_ms`` / ``startup_p99_ms``: a Deployment of ``--pods`` replicas (each a
@@ -67,6 +67,28 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise BenchError(f"no VmRSS for pid {pid}")
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
+def _microkube_tree_rss_mb(pid: int) -> float:
+    """RSS of ``pid`` and every microkube process below it (``up`` runs one process per
+    component; pods' own processes, also below the kubelet, are not counted)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{current}/cmdline").read_bytes()
+            if current == pid or b"microkube" in command:
+                total += _rss_mb(current)
+            todo += _children(current)
+    return total
 
 
 def _write_config(path: Path, data_dir: Path, node: str, extra: dict[str, Any]) -> None:
@@ -179,7 +201,7 @@ async def _startups(api: ApiClient, pods: int, within: float) -> list[float]:
             "pods", NAMESPACE, label_selector="app=startup", resource_version=rv
         ):
             now = time.monotonic()
-            pod = event["object"]
+            pod = event.object
             name = pod["metadata"]["name"]
             added.setdefault(name, now)
             if name not in running and _running(pod):
@@ -227,7 +249,7 @@ async def _run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, s
                     "second node Ready", START_TIMEOUT, lambda: _node_ready(api, "bench-node-2")
                 )
                 await asyncio.sleep(args.idle_seconds)
-                cluster_rss = _rss_mb(up.pid)
+                cluster_rss = _microkube_tree_rss_mb(up.pid)
                 kubelet_rss = _rss_mb(kubelet.pid)
             await api.delete("nodes", "bench-node-2")
             idle = {**conditions, "idle_seconds": args.idle_seconds, "host": host}

@@ -159,7 +159,7 @@ def _run_up_until_started(site, tmp_path, *args: str) -> dict:
             time.sleep(0.05)
         options = json.loads(recorded.read_text())
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        assert process.wait(timeout=30) == 0, process.stderr.read()
         return options
     finally:
         if process.poll() is None:

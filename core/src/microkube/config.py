@@ -48,6 +48,8 @@ class Config:
     #: Components ``microkube up`` runs: None = every installed one.
     components: tuple[str, ...] | None = None
     disabled_components: tuple[str, ...] = ()
+    #: ``microkube up`` runs each component in its own process (False: all in its own).
+    process_per_component: bool = True
     plugins: PluginsConfig = PluginsConfig()
     #: Per-plugin options, keyed by the selected name (``{"sqlite": {"synchronous": "FULL"}}``).
     options: dict[str, dict[str, Any]] = attrs.field(factory=dict)

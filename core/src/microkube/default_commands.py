@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -133,16 +134,51 @@ def with_apiserver_port(config: Config, port: int | None) -> Config:
 
 def _cmd_up(args: argparse.Namespace) -> int:
     from microkube.runner import run_components
+    from microkube.supervisor import supervise_components
 
     config: Config = with_apiserver_port(args.config, args.port)
     registry = registry_for_config(config)
     _report_errors(registry)
+    run = supervise_components if config.process_per_component else run_components
     try:
-        asyncio.run(
-            run_components(registry, config, Path(config.data_dir), names=args.components or None)
-        )
+        asyncio.run(run(registry, config, Path(config.data_dir), names=args.components or None))
     except (SelectionError, ConfigError) as exc:
         print(f"microkube up: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_component_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("component", help="the installed component to run")
+    parser.add_argument(
+        "--ready-fd",
+        type=int,
+        help="write 'ready' on this inherited file descriptor once the component has started",
+    )
+
+
+def _cmd_run_component(args: argparse.Namespace) -> int:
+    """One component in this process: what ``up`` starts for each component."""
+    from microkube.runner import run_components
+    from microkube.supervisor import READY
+
+    config: Config = args.config
+    registry = registry_for_config(config)
+    _report_errors(registry)
+
+    def started() -> None:
+        if args.ready_fd is not None:
+            os.write(args.ready_fd, READY)
+            os.close(args.ready_fd)
+
+    try:
+        asyncio.run(
+            run_components(
+                registry, config, Path(config.data_dir), names=[args.component], on_started=started
+            )
+        )
+    except (SelectionError, ConfigError) as exc:
+        print(f"microkube {args.component}: {exc}", file=sys.stderr)
         return 1
     return 0
 
@@ -160,5 +196,10 @@ def microkube_commands() -> dict[str, Command]:
             help="run the installed components until SIGINT/SIGTERM",
             run=_cmd_up,
             add_arguments=_up_arguments,
+        ),
+        "run-component": Command(
+            help="run one installed component in this process (what up starts per component)",
+            run=_cmd_run_component,
+            add_arguments=_run_component_arguments,
         ),
     }

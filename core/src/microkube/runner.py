@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from microkube.config import Config
@@ -42,9 +43,11 @@ async def run_components(
     *,
     names: list[str] | None = None,
     stop: asyncio.Event | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> None:
     """Notify ``microkube_configure``, start the chosen components and keep them running until
     ``stop`` is set (by default, until SIGINT or SIGTERM); then stop them in reverse order.
+    ``on_started`` is called once every component has started.
     If one fails to start, those already started are stopped before the error propagates."""
     chosen = choose_components(registry, config, names)
     stop = stop or _stop_on_signals()
@@ -65,6 +68,8 @@ async def run_components(
             await component.start()
             started.append(component)
             hook.microkube_component_started(component=component)
+        if on_started is not None:
+            on_started()
         await stop.wait()
     finally:
         for component in reversed(started):

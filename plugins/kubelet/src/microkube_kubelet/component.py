@@ -38,7 +38,8 @@ async def open_api(path: Path, within: float) -> ApiClient:
         if time.monotonic() >= deadline:
             raise TimeoutError(f"no kubeconfig at {path} (is the API server running?)")
         await asyncio.sleep(0.1)
-    return ApiClient.from_kubeconfig(path, timeout=30.0)
+    # Pod workers write status and events concurrently: keep enough connections open.
+    return ApiClient.from_kubeconfig(path, timeout=30.0, max_idle=32)
 
 
 class KubeletComponent:

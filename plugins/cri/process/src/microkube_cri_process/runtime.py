@@ -69,7 +69,15 @@ from microkube_cri_process.sessions import (
     ExecProcess,
     exit_code_of,
 )
-from microkube_cri_process.spawn import DEFAULT_PATH, BindMount, ChildSetup, SpawnError, spawn
+from microkube_cri_process.spawn import (
+    DEFAULT_PATH,
+    BindMount,
+    ChildSetup,
+    SpawnError,
+    fork_child,
+    spawn,
+    wait_started,
+)
 from microkube_cri_process.state import ContainerRecord, SandboxRecord
 
 log = logging.getLogger(__name__)
@@ -260,7 +268,7 @@ class ProcessRuntime:
             raise RuntimeError_(f"pod sandbox {sandbox.id} is not ready")
         live = self._live.setdefault(container_id, _Live())
         try:
-            pid = self._spawn_main(record, sandbox, live)
+            pid = await wait_started(*self._fork_main(record, sandbox, live))
         except (SpawnError, OSError) as exc:
             self._unwatch(live)
             self._live.pop(container_id, None)
@@ -278,7 +286,10 @@ class ProcessRuntime:
         self._save_container(record)
         self._watch_exit(record, live)
 
-    def _spawn_main(self, record: ContainerRecord, sandbox: SandboxRecord, live: _Live) -> int:
+    def _fork_main(
+        self, record: ContainerRecord, sandbox: SandboxRecord, live: _Live
+    ) -> tuple[int, int]:
+        """Fork the container's main process; its pid and report pipe (see ``fork_child``)."""
         config = record.config
         if self._cgroups is not None and not self._cgroups.unavailable:
             live.cgroup = self._cgroups.create(record.id, config.resources)
@@ -327,9 +338,9 @@ class ProcessRuntime:
                 uid=config.security.run_as_user,
                 gid=config.security.run_as_group,
             )
-            return spawn(setup, stdin, fds[0], fds[1])
+            return fork_child(setup, stdin, fds[0], fds[1])
         finally:
-            for fd in fds:
+            for fd in fds:  # the child has its own copies once forked
                 os.close(fd)
 
     def _pump(self, container_id: str, fifo: str, stream: int) -> FifoPump:

@@ -14,6 +14,7 @@ Plain ``os.fork`` is used (not ``subprocess``) so that this runtime alone reaps 
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import signal
@@ -63,6 +64,23 @@ class SpawnError(Exception):
 def spawn(setup: ChildSetup, stdin: int, stdout: int, stderr: int, *, tty: bool = False) -> int:
     """Fork and exec per ``setup`` with the given fds as 0, 1 and 2 (``tty``: ``stdin`` is a
     pty's slave, made the controlling terminal). Returns the pid; SpawnError on failure."""
+    pid, report = fork_child(setup, stdin, stdout, stderr, tty=tty)
+    return child_started(pid, _read_all(report), report)
+
+
+async def wait_started(pid: int, report: int) -> int:
+    """The async end of :func:`fork_child`: wait (in a thread, so the event loop keeps
+    serving while the child sets itself up; a kubelet starting a hundred containers starts
+    them side by side) for the child's exec or error. Returns the pid; SpawnError on failure."""
+    outcome = await asyncio.get_running_loop().run_in_executor(None, _read_all, report)
+    return child_started(pid, outcome, report)
+
+
+def fork_child(
+    setup: ChildSetup, stdin: int, stdout: int, stderr: int, *, tty: bool = False
+) -> tuple[int, int]:
+    """Fork the child; returns its pid and the read end of its report pipe (EOF at exec,
+    an error message if a step failed)."""
     ns_fds = [(os.open(path, os.O_RDONLY | os.O_CLOEXEC), kind) for path, kind in setup.namespaces]
     cgroup_fds = [os.open(p, os.O_WRONLY | os.O_CLOEXEC) for p in setup.cgroup_procs]
     error_r, error_w = os.pipe2(os.O_CLOEXEC)
@@ -70,12 +88,19 @@ def spawn(setup: ChildSetup, stdin: int, stdout: int, stderr: int, *, tty: bool 
         pid = os.fork()
         if pid == 0:  # the child: never returns
             _child(setup, ns_fds, cgroup_fds, error_w, (stdin, stdout, stderr), tty)
-        os.close(error_w)
-        error = _read_all(error_r)
-    finally:
+    except BaseException:
         os.close(error_r)
+        raise
+    finally:
+        os.close(error_w)
         for fd in [fd for fd, _ in ns_fds] + cgroup_fds:
             os.close(fd)
+    return pid, error_r
+
+
+def child_started(pid: int, error: bytes, report: int) -> int:
+    """The pid once the child reported ``error`` (empty: it exec'd); SpawnError otherwise."""
+    os.close(report)
     if error:
         os.waitpid(pid, 0)
         raise SpawnError(error.decode(errors="replace"))
