@@ -64,7 +64,7 @@ def test_up_port_reaches_the_api_server(tmp_path: Path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [str(MICROKUBE), "up", "--data-dir", str(tmp_path), "--port", str(port)]
+    command = [str(MICROKUBE), "up", "apiserver", "--data-dir", str(tmp_path), "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
