@@ -100,6 +100,8 @@ def _write_config(path: Path, data_dir: Path, node: str, extra: dict[str, Any]) 
         "options": {
             "apiserver": {"port": 0},
             "kubelet": {"node-name": node, "port": 0, **extra},
+            # The bench's pods must not outlive it.
+            "process": {"stop-pods-on-close": True},
         },
     }
     path.write_text(json.dumps(config))
