@@ -34,6 +34,7 @@ from microkube_controllers.common.ownerrefs import (
 )
 from microkube_controllers.common.podcontrol import PodControl
 from microkube_controllers.common.refmanager import ControllerRefManager, owner_recheck
+from microkube_controllers.common.selecting import owners_selecting
 from microkube_controllers.common.timeutil import now
 from microkube_controllers.daemonset.backoff import FailedPodBackoff
 from microkube_controllers.daemonset.history import (
@@ -137,15 +138,8 @@ class DaemonSetController(QueueController):
 
     def _enqueue_selecting(self, pod: Mapping[str, Any]) -> None:
         """An orphan pod: every owner whose selector matches it may adopt it."""
-        meta = pod.get("metadata") or {}
-        labels = meta.get("labels") or {}
-        for owner in self.daemon_sets.store.by_index("namespace", meta.get("namespace") or ""):
-            try:
-                matches = label_selector_matcher((owner.get("spec") or {}).get("selector"))
-            except SelectorError:
-                continue
-            if (owner.get("spec") or {}).get("selector") and matches(labels):
-                self.enqueue(owner)
+        for owner in owners_selecting(self.daemon_sets.store, pod):
+            self.enqueue(owner)
 
     def _pod_updated(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         key = _owner_key(new)

@@ -26,7 +26,6 @@ from typing import Any
 from microkube.client import meta_namespace_key
 from microkube.client.events import NORMAL, WARNING
 from microkube.contracts.controller import ControllerContext
-from microkube.selectors import SelectorError, label_selector_matcher
 from microkube_controllers.common.base import QueueController
 from microkube_controllers.common.expectations import Expectations
 from microkube_controllers.common.handlers import unwrap_tombstone
@@ -35,6 +34,7 @@ from microkube_controllers.common.ownerrefs import (
     add_orphan_index,
     get_controller_of,
 )
+from microkube_controllers.common.selecting import owners_selecting
 from microkube_controllers.common.timeutil import format_time, now
 from microkube_controllers.jobs import conditions as cond
 from microkube_controllers.jobs import pods as podutil
@@ -143,15 +143,8 @@ class JobController(QueueController):
 
     def _enqueue_selecting(self, pod: Mapping[str, Any]) -> None:
         """An orphan pod: every owner whose selector matches it may adopt it."""
-        meta = pod.get("metadata") or {}
-        labels = meta.get("labels") or {}
-        for owner in self.jobs.store.by_index("namespace", meta.get("namespace") or ""):
-            try:
-                matches = label_selector_matcher((owner.get("spec") or {}).get("selector"))
-            except SelectorError:
-                continue
-            if (owner.get("spec") or {}).get("selector") and matches(labels):
-                self.enqueue(owner)
+        for owner in owners_selecting(self.jobs.store, pod):
+            self.enqueue(owner)
 
     def _pod_updated(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         if not podutil.has_tracking_finalizer(new):

@@ -39,6 +39,7 @@ from microkube_controllers.common.pods import (
     rank_pods_for_deletion,
 )
 from microkube_controllers.common.refmanager import ControllerRefManager, owner_recheck
+from microkube_controllers.common.selecting import owners_selecting
 from microkube_controllers.common.timeutil import now
 from microkube_controllers.workloads.replicaset_status import calculate_status, status_changed
 
@@ -118,21 +119,7 @@ class ReplicaSetController(QueueController):
 
     def _replica_sets_for_pod(self, pod: Mapping[str, Any]) -> list[dict[str, Any]]:
         """ReplicaSets in the pod's namespace whose (non-empty) selector matches it."""
-        meta = pod.get("metadata") or {}
-        labels = meta.get("labels") or {}
-        found = []
-        for rs in self.rs_store.by_index("namespace", meta.get("namespace") or ""):
-            selector = (rs.get("spec") or {}).get("selector")
-            if not selector or not (
-                selector.get("matchLabels") or selector.get("matchExpressions")
-            ):
-                continue
-            try:
-                if label_selector_matcher(selector)(labels):
-                    found.append(rs)
-            except SelectorError:
-                continue
-        return found
+        return owners_selecting(self.rs_store, pod)
 
     def _pod_added(self, pod: Mapping[str, Any]) -> None:
         meta = pod["metadata"]
