@@ -8,7 +8,7 @@ import json
 import tarfile
 from pathlib import Path
 
-from microkube.testing.fakes._images import archive_names
+from microkube.images import archive_names
 from microkube.testing.oci import CONFIG, LAYER, MANIFEST, build_oci_archive
 
 

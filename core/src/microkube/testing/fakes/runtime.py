@@ -36,8 +36,8 @@ from microkube.contracts.runtime import (
     RuntimeVersion,
     SandboxState,
 )
+from microkube.images import archive_names, image_id, normalize_ref
 from microkube.testing.fakes._commands import ContainerBehaviour, container_behaviour, run_command
-from microkube.testing.fakes._images import archive_names, image_id, normalize_ref
 from microkube.testing.fakes.exec_session import FakeExecSession
 from microkube.testing.recording import Recorded, recorded
 

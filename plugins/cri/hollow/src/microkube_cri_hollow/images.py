@@ -8,11 +8,10 @@ for an image pull error. An import records the names an OCI (``index.json``) or 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tarfile
 
 from microkube.contracts.runtime import Image, ImagePullError, RuntimeError_
+from microkube.images import archive_names, image_id
 
 
 def registry_host(ref: str) -> str:
@@ -51,8 +50,7 @@ class HollowImages:
     def record(self, ref: str) -> Image:
         image = self._by_ref.get(ref)
         if image is None:
-            digest = hashlib.sha256(ref.encode()).hexdigest()
-            image = Image(id=f"sha256:{digest}", repo_tags=(ref,))
+            image = Image(id=image_id(ref), repo_tags=(ref,))
             self._by_ref[ref] = image
         return image
 
@@ -64,35 +62,9 @@ class HollowImages:
 
     def import_archive(self, path: str) -> list[str]:
         try:
-            names = _archive_names(path)
+            names = archive_names(path)
         except (OSError, ValueError, KeyError, TypeError, tarfile.TarError) as exc:
             raise RuntimeError_(f"cannot import {path}: {exc}") from exc
         for name in names:
             self.record(name)
         return names
-
-
-def _archive_names(path: str) -> list[str]:
-    with tarfile.open(path) as tar:
-        members = {m.name.lstrip("./"): m for m in tar.getmembers()}
-        if "index.json" in members:
-            index = _load(tar, members["index.json"])
-            names = []
-            for manifest in index.get("manifests", []):
-                notes = manifest.get("annotations") or {}
-                name = notes.get("io.containerd.image.name") or notes.get(
-                    "org.opencontainers.image.ref.name", ""
-                )
-                if name and ("/" in name or ":" in name):
-                    names.append(name)
-            return names
-        if "manifest.json" in members:
-            return [t for entry in _load(tar, members["manifest.json"]) for t in entry["RepoTags"]]
-    raise ValueError("neither an OCI nor a docker image archive")
-
-
-def _load(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict | list:
-    stream = tar.extractfile(member)
-    if stream is None:
-        raise ValueError(f"{member.name} is not a file")
-    return json.load(stream)

@@ -10,69 +10,11 @@ resolves) fails as an unreachable registry would. ``import_image`` records the n
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
-import tarfile
 
 from microkube.contracts.runtime import Image, ImagePullError, RuntimeError_
-
-_NAME = re.compile(
-    r"^(?P<path>[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
-    r"(?:@(?P<digest>[a-z0-9]+:[a-fA-F0-9]{32,}))?$"
-)
-
-
-def normalize_ref(ref: str) -> str:
-    """The fully qualified reference, as containerd's CRI stores it: ``busybox`` ->
-    ``docker.io/library/busybox:latest``. ValueError for a malformed reference."""
-    first, _, rest = ref.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        domain, remainder = first, rest
-    else:
-        domain, remainder = "docker.io", ref
-    match = _NAME.match(remainder)
-    if not ref or match is None:
-        raise ValueError(f"invalid image reference {ref!r}")
-    path = match.group("path")
-    if domain == "docker.io" and "/" not in path:
-        path = "library/" + path
-    if match.group("digest"):
-        return f"{domain}/{path}@{match.group('digest')}"
-    return f"{domain}/{path}:{match.group('tag') or 'latest'}"
-
-
-def image_id(ref: str) -> str:
-    """A stable id for a recorded reference (nothing was fetched, so no content digest)."""
-    return "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
-
-
-def archive_names(path: str) -> list[str]:
-    """The image names an OCI (``index.json``) or docker (``manifest.json``) archive holds."""
-    with tarfile.open(path) as tar:
-        members = {m.name.lstrip("./"): m for m in tar.getmembers()}
-        if "index.json" in members:
-            names = []
-            for manifest in _load(tar, members["index.json"]).get("manifests", []):
-                notes = manifest.get("annotations") or {}
-                name = notes.get("io.containerd.image.name") or notes.get(
-                    "org.opencontainers.image.ref.name", ""
-                )
-                if name and ("/" in name or ":" in name):
-                    names.append(name)
-            return names
-        if "manifest.json" in members:
-            return [t for entry in _load(tar, members["manifest.json"]) for t in entry["RepoTags"]]
-    raise ValueError(f"{path} is neither an OCI nor a docker image archive")
-
-
-def _load(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict | list:
-    stream = tar.extractfile(member)
-    if stream is None:
-        raise ValueError(f"{member.name} is not a file")
-    return json.load(stream)
+from microkube.images import image_id, normalize_ref
 
 
 class ImageStore:

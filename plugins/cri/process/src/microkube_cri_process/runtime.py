@@ -40,10 +40,11 @@ from microkube.contracts.runtime import (
     RuntimeVersion,
     SandboxState,
 )
+from microkube.images import archive_names
 from microkube_cri_process import linux, state
 from microkube_cri_process.cgroups import Cgroup, CgroupDriver
 from microkube_cri_process.host import primary_ip, proc_usage
-from microkube_cri_process.images import ImageStore, archive_names
+from microkube_cri_process.images import ImageStore
 from microkube_cri_process.logs import CriLogWriter, FifoPump, make_fifo, open_for_container
 from microkube_cri_process.mountpoints import (
     RESOLV_CONF,
