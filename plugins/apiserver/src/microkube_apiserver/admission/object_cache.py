@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from microkube.contracts.storage import CompactedError, EventType, Storage, StorageError
 
@@ -23,14 +24,22 @@ log = logging.getLogger(__name__)
 #: Seconds before listing again after the watch failed for another reason than compaction.
 RETRY_DELAY = 1.0
 
+T = TypeVar("T")
 
-class ObjectCache:
-    """Name (the key after ``prefix``) -> the stored object, for one prefix."""
 
-    def __init__(self, storage: Storage, prefix: str) -> None:
+def _same(stored: Any) -> Any:
+    return stored
+
+
+class ObjectCache(Generic[T]):
+    """Name (the key after ``prefix``) -> ``project(stored object)``, for one prefix (by
+    default the object itself; a cache that needs one fact of each keeps only that)."""
+
+    def __init__(self, storage: Storage, prefix: str, project: Callable[[Any], T] = _same) -> None:
         self._storage = storage
         self._prefix = prefix
-        self._objects: dict[str, dict[str, Any]] = {}
+        self._project = project
+        self._objects: dict[str, T] = {}
         self._task: asyncio.Task[None] | None = None
         self.synced = False
 
@@ -46,10 +55,10 @@ class ObjectCache:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def get(self, name: str) -> dict[str, Any] | None:
+    def get(self, name: str) -> T | None:
         return self._objects.get(name) if self.synced else None
 
-    def values(self) -> list[dict[str, Any]]:
+    def values(self) -> list[T]:
         """Every cached object (empty until synced)."""
         return list(self._objects.values()) if self.synced else []
 
@@ -79,13 +88,13 @@ class ObjectCache:
                     if event.type is EventType.DELETE:
                         self._objects.pop(name, None)
                     else:
-                        _put(self._objects, name, event.kv.value)
+                        self._put(self._objects, name, event.kv.value)
         finally:
             with contextlib.suppress(Exception):
                 await watch.close()
 
     async def _list(self) -> int:
-        objects: dict[str, dict[str, Any]] = {}
+        objects: dict[str, T] = {}
         start_after: str | None = None
         revision = 0
         while True:
@@ -95,15 +104,14 @@ class ObjectCache:
             revision = revision or page.revision
             for kv in page.items:
                 start_after = kv.key
-                _put(objects, kv.key.removeprefix(self._prefix), kv.value)
+                self._put(objects, kv.key.removeprefix(self._prefix), kv.value)
             if not page.more:
                 self._objects = objects
                 return revision
 
-
-def _put(objects: dict[str, dict[str, Any]], name: str, value: bytes) -> None:
-    """Record the stored object; one that is not JSON is left out."""
-    try:
-        objects[name] = json.loads(value)
-    except ValueError:
-        objects.pop(name, None)
+    def _put(self, objects: dict[str, T], name: str, value: bytes) -> None:
+        """Record the stored object; one that is not JSON is left out (its user reads it)."""
+        try:
+            objects[name] = self._project(json.loads(value))
+        except ValueError:
+            objects.pop(name, None)
