@@ -24,7 +24,7 @@ from typing import Any
 
 from microkube.client.events import WARNING
 from microkube.contracts.controller import ControllerContext
-from microkube.selectors import SelectorError, label_selector_matcher
+from microkube.selectors import label_selector_matcher
 from microkube_controllers.common.base import QueueController
 from microkube_controllers.common.handlers import unwrap_tombstone
 from microkube_controllers.common.ownerrefs import (
@@ -36,6 +36,7 @@ from microkube_controllers.common.ownerrefs import (
     new_controller_ref,
 )
 from microkube_controllers.common.refmanager import ControllerRefManager, owner_recheck
+from microkube_controllers.common.selecting import owners_selecting
 from microkube_controllers.workloads.deployment_replicasets import (
     API_VERSION,
     KIND,
@@ -93,20 +94,7 @@ class DeploymentController(DeploymentRollout, QueueController):
 
     def _deployments_for(self, rs: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Deployments whose selector matches an orphan ReplicaSet's labels."""
-        labels = rs["metadata"].get("labels") or {}
-        found = []
-        for deployment in self.d_store.by_index("namespace", rs["metadata"].get("namespace", "")):
-            selector = (deployment.get("spec") or {}).get("selector")
-            if not selector or not (
-                selector.get("matchLabels") or selector.get("matchExpressions")
-            ):
-                continue
-            try:
-                if label_selector_matcher(selector)(labels):
-                    found.append(deployment)
-            except SelectorError:
-                continue
-        return found
+        return owners_selecting(self.d_store, rs)
 
     def _rs_added(self, rs: Mapping[str, Any]) -> None:
         if rs["metadata"].get("deletionTimestamp"):
