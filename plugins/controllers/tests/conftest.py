@@ -10,38 +10,21 @@ import pytest_asyncio
 
 
 @pytest_asyncio.fixture
-async def lifecycle_controllers(microkube_cluster):
+async def lifecycle_controllers(microkube_cluster, run_controllers):
     """``cluster, client = await lifecycle_controllers("namespace", options={...})``: the API
     server (plus ``components``) started by ``microkube_cluster`` and the named controllers of
     ``microkube_controllers.lifecycle`` running on one shared informer factory, as the
-    controller manager runs them; everything is stopped after the test."""
-    import asyncio
-
+    controller manager runs them (through ``run_controllers``); stopped after the test."""
     from microkube_controllers.lifecycle import microkube_controllers as lifecycle_factories
-
-    from microkube.client.informer import SharedInformerFactory
-    from microkube.contracts.controller import ControllerContext
-
-    running: list[tuple[list[asyncio.Task], SharedInformerFactory]] = []
 
     async def start(*names, components=("apiserver",), options=None, workers=2, cluster=None):
         cluster = cluster or await microkube_cluster(*components)
-        client = cluster.client()
-        informers = SharedInformerFactory(client)
-        context = ControllerContext(client=client, informers=informers, options=options or {})
-        factories = lifecycle_factories()
-        tasks = [
-            asyncio.create_task(factories[name](context).run(workers), name=name) for name in names
-        ]
-        running.append((tasks, informers))
-        return cluster, client
+        registered = lifecycle_factories()
+        factories = [registered[name] for name in names]
+        await run_controllers(cluster, *factories, options=options, workers=workers)
+        return cluster, cluster.client()
 
-    yield start
-    for tasks, informers in running:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await informers.shutdown()
+    return start
 
 
 @pytest_asyncio.fixture
