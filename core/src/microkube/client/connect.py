@@ -17,13 +17,23 @@ from typing import Any
 from microkube.client.api import ApiClient
 from microkube.client.errors import TransportError
 
-__all__ = ["connect", "kubeconfig_path", "wait_until_ready"]
+__all__ = ["connect", "kubeconfig_path", "wait_for_kubeconfig", "wait_until_ready"]
 
 
 def kubeconfig_path(data_dir: str | os.PathLike[str], options: Mapping[str, Any]) -> Path:
     """``options["kubeconfig"]``, else ``<data-dir>/kubeconfig``."""
     chosen = options.get("kubeconfig")
     return Path(chosen) if chosen else Path(data_dir) / "kubeconfig"
+
+
+async def wait_for_kubeconfig(path: Path, within: float = 30.0) -> None:
+    """Return once ``path`` exists (the API server writes it as it starts); TimeoutError
+    naming the path after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not await asyncio.to_thread(path.exists):
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"no kubeconfig at {path} (is the API server running?)")
+        await asyncio.sleep(0.1)
 
 
 async def wait_until_ready(api: ApiClient, within: float = 30.0) -> None:
@@ -58,10 +68,7 @@ async def connect(
     """
     path = kubeconfig_path(data_dir, options)
     deadline = time.monotonic() + within
-    while not path.exists():
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"no kubeconfig at {path} (is the API server running?)")
-        await asyncio.sleep(0.1)
+    await wait_for_kubeconfig(path, within)
     api = ApiClient.from_kubeconfig(path, **client_options)
     try:
         await wait_until_ready(api, max(0.1, deadline - time.monotonic()))

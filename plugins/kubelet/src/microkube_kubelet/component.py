@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
 from microkube.client.api import ApiClient
-from microkube.client.connect import kubeconfig_path
+from microkube.client.connect import kubeconfig_path, wait_for_kubeconfig
 from microkube.contracts.component import ComponentContext
 from microkube.contracts.runtime import ContainerRuntime
 from microkube_kubelet.host import read_host
@@ -33,11 +32,7 @@ log = logging.getLogger(__name__)
 async def open_api(path: Path, within: float) -> ApiClient:
     """An ApiClient for ``path`` once the file exists (waited for, bounded). The server need
     not answer yet: the kubelet runs its static pods and retries everything else meanwhile."""
-    deadline = time.monotonic() + within
-    while not await asyncio.to_thread(path.exists):
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"no kubeconfig at {path} (is the API server running?)")
-        await asyncio.sleep(0.1)
+    await wait_for_kubeconfig(path, within)
     # Pod workers write status and events concurrently: keep enough connections open.
     return ApiClient.from_kubeconfig(path, timeout=30.0, max_idle=32)
 
