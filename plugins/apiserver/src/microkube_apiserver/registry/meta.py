@@ -105,15 +105,9 @@ def status_only(new: dict[str, Any], old: dict[str, Any], target: Target) -> Non
         new["status"] = status
     if managed is not None:
         new["metadata"]["managedFields"] = managed
-    if (target.group, target.plural) in _STATUS_KEEPS_ANNOTATIONS:
+    if target.rules.status_writes_annotations:
         annotations = sent.get("annotations")
         if annotations:
             new["metadata"]["annotations"] = annotations
         else:
             new["metadata"].pop("annotations", None)
-
-
-#: Kinds whose status writes may change annotations too: the deployment controller records
-#: ``deployment.kubernetes.io/revision`` through ``UpdateStatus`` (Kubernetes resets only the
-#: spec and labels of a Deployment on a status write).
-_STATUS_KEEPS_ANNOTATIONS = frozenset({("apps", "deployments")})

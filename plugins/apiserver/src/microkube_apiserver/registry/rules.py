@@ -3,7 +3,7 @@
 A :class:`KindRules` answers the few questions in which kinds differ: does the kind track
 ``metadata.generation``, does it have a ``status`` subresource (main-resource writes then keep
 the stored status), is deletion graceful (pods), does DELETE answer with the deleted object,
-and which fields a field selector may name.
+may a status write change annotations, and which fields a field selector may name.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ _GENERATION = frozenset(
         ("policy", "PodDisruptionBudget"),
     }
 )
+
+#: Kinds whose status strategy lets a status write change annotations: Kubernetes resets only
+#: a Deployment's spec and labels (its controller records the revision through UpdateStatus).
+_STATUS_KEEPS_ANNOTATIONS = frozenset({("apps", "deployments")})
 
 #: Stores with ``ReturnDeletedObject``: DELETE answers with the object rather than a Status.
 _RETURN_DELETED = frozenset({("", "pods"), ("", "services"), ("", "namespaces")})
@@ -80,6 +84,7 @@ class KindRules:
     graceful: bool
     return_deleted: bool
     selectable_fields: frozenset[str]
+    status_writes_annotations: bool = False
 
 
 @functools.cache
@@ -92,4 +97,5 @@ def rules_for(resource: Resource) -> KindRules:
         graceful=key == ("", "pods"),
         return_deleted=key in _RETURN_DELETED,
         selectable_fields=frozenset(fields | set(_FIELDS.get(key, ()))),
+        status_writes_annotations=key in _STATUS_KEEPS_ANNOTATIONS,
     )
