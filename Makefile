@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= .microkube
 # Debian packages the tests and the default cluster need (added to as components land).
-APT_PACKAGES :=
+APT_PACKAGES := etcd-server etcd-client containerd runc containernetworking-plugins busybox-static \
+	iptables nftables iproute2 conntrack
 # Every distribution in the workspace: the kernel first, then each plugin (bundles excluded:
 # they only name dependencies that are installed here from the checkout).
 DISTS := core $(sort $(filter-out plugins/bundles/%,$(patsubst %/pyproject.toml,%,$(wildcard plugins/*/pyproject.toml plugins/*/*/pyproject.toml))))
