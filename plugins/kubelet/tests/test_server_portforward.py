@@ -12,10 +12,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 from microkube_kubelet.server import KubeletServer
-from microkube_kubelet.server.spdy_frames import SpdyProtocolError
-from microkube_kubelet.server.spdy_session import SpdySession
 from microkube_kubelet.server.testing import StaticPodDirectory, run_pod, spdy_connect
 
+from microkube.spdy.frames import SpdyProtocolError
+from microkube.spdy.session import SpdySession
 from microkube.testing.fakes.runtime import FakeRuntime
 
 POD_PORT = 8080

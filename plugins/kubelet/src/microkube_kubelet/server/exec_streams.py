@@ -11,11 +11,11 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from microkube.spdy.session import SpdySession, SpdyStream
 from microkube_kubelet.server import channels
 from microkube_kubelet.server.channels import ChannelSocket
 from microkube_kubelet.server.http11 import HttpError
 from microkube_kubelet.server.remotecommand import JsonObjectStream, parse_resize
-from microkube_kubelet.server.spdy_session import SpdySession, SpdyStream
 
 #: SPDY stream types (the ``streamType`` header values).
 STREAM_STDIN, STREAM_STDOUT, STREAM_STDERR = "stdin", "stdout", "stderr"

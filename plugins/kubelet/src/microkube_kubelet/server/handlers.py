@@ -13,6 +13,7 @@ from microkube.contracts.runtime import (
     NotFoundError,
     RuntimeError_,
 )
+from microkube.spdy.session import SpdySession
 from microkube_kubelet.server import (
     channels,
     exec_streams,
@@ -31,7 +32,6 @@ from microkube_kubelet.server.http11 import HttpConnection, HttpError, Request
 from microkube_kubelet.server.log_options import LogOptions
 from microkube_kubelet.server.log_reader import read_logs
 from microkube_kubelet.server.remotecommand import run_session
-from microkube_kubelet.server.spdy_session import SpdySession
 from microkube_kubelet.server.stats import StatsProvider
 from microkube_kubelet.server.websocket import (
     WebSocket,

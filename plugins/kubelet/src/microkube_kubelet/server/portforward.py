@@ -15,11 +15,11 @@ import struct
 from collections.abc import Sequence
 
 from microkube.contracts.runtime import ContainerRuntime, RuntimeError_
-from microkube_kubelet.server import spdy_frames
+from microkube.spdy import frames as spdy_frames
+from microkube.spdy.session import SpdySession, SpdyStream
 from microkube_kubelet.server.channels import ChannelSocket
 from microkube_kubelet.server.directory import PodRef
 from microkube_kubelet.server.http11 import HttpError, Request
-from microkube_kubelet.server.spdy_session import SpdySession, SpdyStream
 
 SPDY_PROTOCOL = "portforward.k8s.io"
 TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io"

@@ -8,9 +8,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 
+from microkube.spdy.frames import SpdyProtocolError
+from microkube.spdy.session import SpdySession
 from microkube_kubelet.server.http11 import HttpConnection, HttpError, Request
-from microkube_kubelet.server.spdy_frames import SpdyProtocolError
-from microkube_kubelet.server.spdy_session import SpdySession
 from microkube_kubelet.server.websocket import WebSocket
 
 HEADER_PROTOCOL_VERSION = "X-Stream-Protocol-Version"

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from microkube.contracts.runtime import ContainerConfig, ContainerRuntime, PodSandboxConfig
+from microkube.spdy.frames import SpdyProtocolError
+from microkube.spdy.session import SpdySession
 from microkube_kubelet.server.directory import ContainerRef, PodRef
-from microkube_kubelet.server.spdy_frames import SpdyProtocolError
-from microkube_kubelet.server.spdy_session import SpdySession
 
 
 class StaticPodDirectory:

@@ -1,4 +1,4 @@
-"""The server side of one SPDY/3.1 connection: streams the client opens, read and written.
+"""One SPDY/3.1 connection: the streams either side opens, read and written.
 
 Transport-neutral: bytes come in through :meth:`SpdySession.feed` (from a raw upgraded socket
 or from WebSocket binary messages, for kubectl's tunnelled port-forward) and go out through
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from microkube_kubelet.server import spdy_frames as frames
+from microkube.spdy import frames
 
 #: Largest DATA frame we send (keeps frames of concurrent streams interleaving fairly).
 MAX_DATA_CHUNK = 32 * 1024

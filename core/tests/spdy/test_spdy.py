@@ -8,9 +8,10 @@ import struct
 import zlib
 
 import pytest
-from microkube_kubelet.server import spdy_frames as frames
-from microkube_kubelet.server.spdy_dictionary import SPDY3_DICTIONARY
-from microkube_kubelet.server.spdy_session import MAX_BUFFERED_INPUT, MAX_DATA_CHUNK, SpdySession
+
+from microkube.spdy import frames
+from microkube.spdy.dictionary import SPDY3_DICTIONARY
+from microkube.spdy.session import MAX_BUFFERED_INPUT, MAX_DATA_CHUNK, SpdySession
 
 #: sha256 of the dictionary as found in kubectl 1.32's binary (moby/spdystream's copy).
 KUBECTL_DICTIONARY_SHA256 = "51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02"

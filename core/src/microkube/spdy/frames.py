@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from microkube_kubelet.server.spdy_dictionary import SPDY3_DICTIONARY
+from microkube.spdy.dictionary import SPDY3_DICTIONARY
 
 VERSION = 3
 FLAG_FIN = 0x01
