@@ -49,6 +49,9 @@ $(STAMP): requirements-dev.txt $(foreach d,$(DISTS),$(d)/pyproject.toml) | syste
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt $(foreach d,$(DISTS),-e ./$(d))
+	# The CRI stubs of the containerd runtime: --no-deps, their metadata pins protobuf<7 (the
+	# generated code works with protobuf 7, which microkube-cri-containerd installs).
+	$(BIN)/python -m pip install -q --no-deps container-runtime-interface-api==2.0.1
 	touch $(STAMP)
 
 clean:

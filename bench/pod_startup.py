@@ -4,6 +4,12 @@ Starts ``microkube up`` as a subprocess (API server, controller manager, schedul
 kubelet with the process runtime, sqlite storage, a fresh temporary data dir, ephemeral
 ports), waits for its node to be Ready, and stops it by PID at the end (SIGTERM, then SIGKILL).
 
+``--runtime containerd``: the kubelet drives a real containerd instead, started by PID in a
+network namespace of its own (:class:`microkube.testing.containerd.Containerd`, which also
+builds and imports the busybox and pause images); its pods are removed before it stops.
+The second kubelet of ``kubelet_idle_rss_mb`` is then not run (it would share the
+containerd), so that figure is reported for the process runtime only.
+
 - ``cluster_idle_rss_mb``: RSS of the ``microkube up`` process and its component processes
   once the node is Ready and the cluster has been idle for ``--idle-seconds`` (goal <= 250).
 - ``kubelet_idle_rss_mb``: RSS of a second node's ``microkube kubelet`` process (its own
@@ -91,18 +97,32 @@ def _microkube_tree_rss_mb(pid: int) -> float:
     return total
 
 
-def _write_config(path: Path, data_dir: Path, node: str, extra: dict[str, Any]) -> None:
-    """A configuration: process runtime, sqlite, ephemeral API server and kubelet ports."""
+#: The pods' image (containerd stores it under this name; the process runtime records it).
+IMAGE = "busybox:1.36"
+
+
+def _write_config(
+    path: Path,
+    data_dir: Path,
+    node: str,
+    extra: dict[str, Any],
+    containerd: dict[str, Any] | None = None,
+) -> None:
+    """A configuration: process (or containerd) runtime, sqlite, ephemeral API server and
+    kubelet ports."""
+    options: dict[str, Any] = {
+        "apiserver": {"port": 0},
+        "kubelet": {"node-name": node, "port": 0, **extra},
+        # The bench's pods must not outlive it.
+        "process": {"stop-pods-on-close": True},
+    }
+    if containerd is not None:
+        options["containerd"] = {**containerd, "stop-pods-on-close": True}
     config = {
         "data-dir": str(data_dir),
         "storage": "sqlite",
-        "runtime": "process",
-        "options": {
-            "apiserver": {"port": 0},
-            "kubelet": {"node-name": node, "port": 0, **extra},
-            # The bench's pods must not outlive it.
-            "process": {"stop-pods-on-close": True},
-        },
+        "runtime": "containerd" if containerd is not None else "process",
+        "options": options,
     }
     path.write_text(json.dumps(config))
 
@@ -172,9 +192,7 @@ def _deployment(name: str, replicas: int) -> dict[str, Any]:
                 "metadata": {"labels": labels},
                 "spec": {
                     "terminationGracePeriodSeconds": 1,
-                    "containers": [
-                        {"name": "sleep", "image": "busybox", "command": ["sleep", "3600"]}
-                    ],
+                    "containers": [{"name": "sleep", "image": IMAGE, "command": ["sleep", "3600"]}],
                 },
             },
         },
@@ -223,13 +241,51 @@ async def _startups(api: ApiClient, pods: int, within: float) -> list[float]:
     return [(running[name] - added[name]) * 1000 for name in running]
 
 
+@contextlib.contextmanager
+def _containerd(runtime: str) -> Iterator[dict[str, Any] | None]:
+    """The containerd options of the run (None: the process runtime)."""
+    if runtime != "containerd":
+        yield None
+        return
+    from microkube.testing.containerd import (
+        Containerd,
+        busybox_image_archive,
+        containerd_available,
+    )
+
+    missing = containerd_available()
+    if missing is not None:
+        raise BenchError(f"containerd cannot run here: {missing}")
+    base = Path(tempfile.mkdtemp(prefix="mkbench-"))  # short: socket paths stop at 108 bytes
+    try:
+        with Containerd(base) as daemon:
+            daemon.import_archive(
+                busybox_image_archive(base / "images" / "bench.tar", f"docker.io/library/{IMAGE}")
+            )
+            _log(f"containerd pid {daemon.pid} at {daemon.address}")
+            yield {
+                "address": daemon.address,
+                "pod-cidr": "10.88.0.0/16",
+                "cgroup-parent": daemon.cgroup_prefix,
+            }
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 async def _run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, str, dict]]:
+    with _containerd(args.runtime) as containerd:
+        return await _run_cluster(args, work, containerd)
+
+
+async def _run_cluster(
+    args: argparse.Namespace, work: Path, containerd: dict[str, Any] | None
+) -> list[tuple[str, float, str, dict]]:
     exe = _microkube()
     host = os.uname().nodename
     up_config = work / "up.json"
-    _write_config(up_config, work / "cluster", "bench-node", {})
+    _write_config(up_config, work / "cluster", "bench-node", {}, containerd)
     figures: list[tuple[str, float, str, dict]] = []
-    conditions = {"runtime": "process", "storage": "sqlite", "cpus": os.cpu_count()}
+    conditions = {"runtime": args.runtime, "storage": "sqlite", "cpus": os.cpu_count()}
     up_command = [exe, "--config", str(up_config), "up"]
     with _process(up_command, work / "up.log") as up:
         kubeconfig = work / "cluster" / "kubeconfig"
@@ -243,21 +299,28 @@ async def _run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, s
             await _wait_for("node Ready", START_TIMEOUT, lambda: _node_ready(api, "bench-node"))
             _log(f"cluster up (pid {up.pid}); idle for {args.idle_seconds:.0f} s")
 
-            second = work / "second.json"
-            _write_config(second, work / "cluster", "bench-node-2", {})
-            kubelet_command = [exe, "--config", str(second), "kubelet"]
-            with _process(kubelet_command, work / "kubelet.log") as kubelet:
-                await _wait_for(
-                    "second node Ready", START_TIMEOUT, lambda: _node_ready(api, "bench-node-2")
-                )
+            idle = {**conditions, "idle_seconds": args.idle_seconds, "host": host}
+            if containerd is None:
+                second = work / "second.json"
+                _write_config(second, work / "cluster", "bench-node-2", {})
+                kubelet_command = [exe, "--config", str(second), "kubelet"]
+                with _process(kubelet_command, work / "kubelet.log") as kubelet:
+                    await _wait_for(
+                        "second node Ready",
+                        START_TIMEOUT,
+                        lambda: _node_ready(api, "bench-node-2"),
+                    )
+                    await asyncio.sleep(args.idle_seconds)
+                    cluster_rss = _microkube_tree_rss_mb(up.pid)
+                    kubelet_rss = _rss_mb(kubelet.pid)
+                await api.delete("nodes", "bench-node-2")
+                figures.append(("kubelet_idle_rss_mb", round(kubelet_rss, 1), "MiB", idle))
+                _log(f"idle RSS: kubelet {kubelet_rss:.0f} MiB")
+            else:
                 await asyncio.sleep(args.idle_seconds)
                 cluster_rss = _microkube_tree_rss_mb(up.pid)
-                kubelet_rss = _rss_mb(kubelet.pid)
-            await api.delete("nodes", "bench-node-2")
-            idle = {**conditions, "idle_seconds": args.idle_seconds, "host": host}
-            figures.append(("cluster_idle_rss_mb", round(cluster_rss, 1), "MiB", idle))
-            figures.append(("kubelet_idle_rss_mb", round(kubelet_rss, 1), "MiB", idle))
-            _log(f"idle RSS: cluster {cluster_rss:.0f} MiB, kubelet {kubelet_rss:.0f} MiB")
+            figures.insert(0, ("cluster_idle_rss_mb", round(cluster_rss, 1), "MiB", idle))
+            _log(f"idle RSS: cluster {cluster_rss:.0f} MiB")
 
             _log(f"Deployment of {args.pods} pods")
             samples = await _startups(api, args.pods, args.within)
@@ -278,6 +341,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle-seconds", type=float, help="default 10; --quick 3")
     parser.add_argument("--within", type=float, default=300.0, help="give up after (s)")
     parser.add_argument("--quick", action="store_true", help="a short run")
+    parser.add_argument(
+        "--runtime",
+        choices=("process", "containerd"),
+        default="process",
+        help="the kubelet's container runtime (containerd: a real one, started here)",
+    )
     args = parser.parse_args(argv)
     args.pods = args.pods or (20 if args.quick else 100)
     args.idle_seconds = args.idle_seconds or (3.0 if args.quick else 10.0)

@@ -27,6 +27,8 @@ from microkube.testing.fakes.runtime import ContainerBehaviour, FakeRuntime
 
 
 class TestFakeRuntimeConformance(RuntimeConformance):
+    runs_processes = False  # the fake simulates containers
+
     @pytest.fixture
     async def runtime(self) -> AsyncIterator[FakeRuntime]:
         rt = FakeRuntime()
@@ -67,8 +69,10 @@ async def test_sandbox_ips_come_from_the_pod_range(runtime: FakeRuntime) -> None
     assert ips == ["10.88.0.1", "10.88.0.2"]
     host = await runtime.run_pod_sandbox(attrs.evolve(SANDBOX, host_network=True))
     assert (await runtime.pod_sandbox_status(host)).ip == runtime.node_ip
-    own_netns = await runtime.run_pod_sandbox(attrs.evolve(SANDBOX, netns_path="/run/netns/x"))
-    assert (await runtime.pod_sandbox_status(own_netns)).ip == ""
+    own_netns = await runtime.run_pod_sandbox(
+        attrs.evolve(SANDBOX, netns_path="/run/netns/x", pod_ip="10.244.0.9")
+    )
+    assert (await runtime.pod_sandbox_status(own_netns)).ip == "10.244.0.9", "the kubelet's IP"
     await runtime.stop_pod_sandbox(first)
     third = await runtime.run_pod_sandbox(SANDBOX)
     assert (await runtime.pod_sandbox_status(third)).ip == "10.88.0.1", "released IPs are reused"

@@ -106,6 +106,8 @@ class StickyRemove(FakeRuntime):
 
 
 class TestStickyRemove(RuntimeConformance):
+    runs_processes = False  # the fake simulates containers
+
     @pytest_asyncio.fixture
     async def runtime(self):
         yield StickyRemove()

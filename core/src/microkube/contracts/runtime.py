@@ -3,6 +3,8 @@
 The kubelet drives pods through it: one *sandbox* per pod (its namespaces, network and cgroup),
 then containers inside it. Implementations: ``process`` (host processes), ``containerd`` (real
 CRI over gRPC), ``hollow`` (simulated, for scale). Statuses are polled; there is no event stream.
+Optional capabilities are small Protocols checked with ``isinstance``: :class:`PodNetworkRuntime`
+(the runtime runs CNI itself) and :class:`RuntimeStatusReporter` (CRI ``Status``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class DNSConfig:
 @attrs.frozen(kw_only=True)
 class PodSandboxConfig:
     """What a pod's sandbox needs. ``netns_path`` is set when the kubelet created the pod's
-    network namespace itself (CNI already ran); ``host_network`` pods use the node's."""
+    network namespace itself (CNI already ran): the runtime then reports ``pod_ip``, the
+    address CNI gave the pod, as the sandbox's ``ip``; ``host_network`` pods use the node's."""
 
     name: str
     namespace: str
@@ -55,6 +58,7 @@ class PodSandboxConfig:
     log_directory: str = ""
     host_network: bool = False
     netns_path: str | None = None
+    pod_ip: str = ""
     dns: DNSConfig = DNSConfig()
     port_mappings: tuple[PortMapping, ...] = ()
     cgroup_parent: str = ""
@@ -268,3 +272,23 @@ class ContainerRuntime(Protocol):
 
     async def import_image(self, archive_path: str) -> list[str]:
         """Import an OCI or docker archive; returns the names imported."""
+
+
+@runtime_checkable
+class PodNetworkRuntime(Protocol):
+    """Optional capability: a runtime that wires pod networks itself (containerd runs CNI from
+    its own configuration, as with a real kubelet). For such a runtime the kubelet runs no CNI
+    and passes no ``netns_path``; it tells the runtime the node's pod CIDR (``spec.podCIDR``)
+    when it learns it, as CRI's ``UpdateRuntimeConfig``. Pod IPs come from
+    :meth:`ContainerRuntime.pod_sandbox_status`."""
+
+    async def update_runtime_config(self, pod_cidr: str) -> None: ...
+
+
+@runtime_checkable
+class RuntimeStatusReporter(Protocol):
+    """Optional capability: CRI ``Status``. ``(False, why)`` when the runtime answers but is
+    not ready; the kubelet reports the node NotReady with that message (a runtime that does
+    not answer raises :class:`RuntimeError_` or OSError, as any call does)."""
+
+    async def runtime_status(self) -> tuple[bool, str]: ...

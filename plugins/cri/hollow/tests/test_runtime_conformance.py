@@ -11,6 +11,8 @@ from microkube.testing.conformance.runtime import RuntimeConformance
 
 
 class TestHollowRuntimeConformance(RuntimeConformance):
+    runs_processes = False
+
     @pytest.fixture
     async def runtime(self) -> AsyncIterator[HollowRuntime]:
         runtime = HollowRuntime()

@@ -11,10 +11,12 @@ Subclass it and provide a ``runtime`` fixture yielding a *started* runtime::
             await rt.close()
 
 The commands the suite runs are class attributes (defaults are busybox commands), so a
-runtime whose image lacks them can substitute its own. ``image`` must be runnable;
-:meth:`RuntimeConformance.ensure_image` makes it present (pulling by default; override it to
-import an archive when no registry is reachable). Override the ``sandbox_config`` fixture if
-sandboxes need more (a network namespace, a cgroup parent).
+runtime whose image lacks them can substitute its own. Tests of what a container really does
+(environment, volumes, users, limits, attach, port-forward; critest's ground) run only when
+:attr:`RuntimeConformance.runs_processes` is true; a simulating runtime sets it false.
+``image`` must be runnable; :meth:`RuntimeConformance.ensure_image` makes it present (pulling
+by default; override it to import an archive when no registry is reachable). Override the
+``sandbox_config`` fixture if sandboxes need more (a network namespace, a cgroup parent).
 """
 
 from __future__ import annotations
@@ -33,10 +35,13 @@ from microkube.contracts.runtime import (
     ContainerState,
     ContainerStatus,
     ImagePullError,
+    Mount,
     NotFoundError,
     PodSandboxConfig,
+    Resources,
     RuntimeError_,
     SandboxState,
+    SecurityContext,
 )
 from microkube.testing.conformance._util import eventually
 from microkube.testing.oci import build_oci_archive
@@ -66,6 +71,26 @@ class RuntimeConformance:
     stop_timeout: int = 2
     #: Seconds to wait for a state change.
     timeout: float = 10.0
+    #: Whether containers are real processes (false: the behaviour tests are skipped).
+    runs_processes: bool = True
+    #: Prints ``$GREETING`` then the working directory.
+    env_command: tuple[str, ...] = ("sh", "-c", 'echo "$GREETING"; pwd')
+    #: Ignores SIGTERM until killed.
+    stubborn_command: tuple[str, ...] = ("sh", "-c", "trap '' TERM; while :; do sleep 1; done")
+    #: Allocates (and touches) 256 MiB at once.
+    memory_hog: tuple[str, ...] = ("dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1")
+    #: Answers ``pong`` on :attr:`listen_port` of the pod's loopback, once.
+    listen_port: int = 18080
+    listen_command: tuple[str, ...] = (
+        "busybox",
+        "nc",
+        "-l",
+        "-p",
+        "18080",
+        "-e",
+        "echo",
+        "pong",
+    )
 
     async def ensure_image(self, runtime: ContainerRuntime) -> None:
         """Make :attr:`image` present; the default pulls it."""
@@ -402,3 +427,126 @@ class RuntimeConformance:
         await runtime.remove_image(name)
         assert await runtime.image_status(name) is None
         await runtime.remove_image(name)
+
+    # -- what containers really do (critest's ground) -------------------------------------
+
+    def _real(self) -> None:
+        if not self.runs_processes:
+            pytest.skip("this runtime simulates containers")
+
+    async def _exited_log(self, runtime: ContainerRuntime, container_id: str) -> list[bytes]:
+        status = await self.wait_state(runtime, container_id, ContainerState.EXITED)
+        log = await asyncio.to_thread(Path(status.log_path).read_bytes)
+        return [line.split(b" ", 3)[3] for line in log.splitlines()]
+
+    async def test_env_and_working_dir(
+        self, runtime: ContainerRuntime, make_container: MakeContainer
+    ) -> None:
+        self._real()
+        container_id = await make_container(
+            self.env_command, env=(("GREETING", "hello env"),), working_dir="/tmp"
+        )
+        await runtime.start_container(container_id)
+        assert await self._exited_log(runtime, container_id) == [b"hello env", b"/tmp"]
+
+    async def test_mount_is_visible_read_only(
+        self, runtime: ContainerRuntime, make_container: MakeContainer, tmp_path: Path
+    ) -> None:
+        self._real()
+        volume = tmp_path / "volume"
+        volume.mkdir()
+        (volume / "greeting").write_text("hello volume\n")
+        target = f"/mnt/conformance-{uuid.uuid4().hex[:8]}"
+        mount = Mount(container_path=target, host_path=str(volume), readonly=True)
+        container_id = await make_container(self.running_command, mounts=(mount,))
+        await runtime.start_container(container_id)
+        await self.wait_state(runtime, container_id, ContainerState.RUNNING)
+        read = await runtime.exec_sync(container_id, ["cat", f"{target}/greeting"], self.timeout)
+        assert read.stdout == b"hello volume\n"
+        write = await runtime.exec_sync(
+            container_id, ["sh", "-c", f"echo x > {target}/new"], self.timeout
+        )
+        assert write.exit_code != 0 and not (volume / "new").exists()
+
+    async def test_run_as_user_and_group(
+        self, runtime: ContainerRuntime, make_container: MakeContainer
+    ) -> None:
+        self._real()
+        security = SecurityContext(run_as_user=65534, run_as_group=65534)
+        container_id = await make_container(self.running_command, security=security)
+        await runtime.start_container(container_id)
+        await self.wait_state(runtime, container_id, ContainerState.RUNNING)
+        result = await runtime.exec_sync(container_id, ["sh", "-c", "id -u; id -g"], self.timeout)
+        assert result.stdout.split() == [b"65534", b"65534"]
+
+    async def test_hostname_is_the_sandbox_hostname(
+        self,
+        runtime: ContainerRuntime,
+        make_container: MakeContainer,
+        sandbox_config: PodSandboxConfig,
+    ) -> None:
+        container_id = await self.started(runtime, make_container)
+        result = await runtime.exec_sync(container_id, ["hostname"], self.timeout)
+        assert result.stdout.strip() == sandbox_config.hostname.encode()
+
+    async def test_stop_kills_after_the_grace_period(
+        self, runtime: ContainerRuntime, make_container: MakeContainer
+    ) -> None:
+        self._real()
+        container_id = await make_container(self.stubborn_command)
+        await runtime.start_container(container_id)
+        await self.wait_state(runtime, container_id, ContainerState.RUNNING)
+        await runtime.stop_container(container_id, 1)
+        status = await self.wait_state(runtime, container_id, ContainerState.EXITED)
+        assert status.exit_code == 137
+
+    async def test_memory_limit_ends_in_oomkilled(
+        self, runtime: ContainerRuntime, make_container: MakeContainer
+    ) -> None:
+        self._real()
+        limit = Resources(memory_limit_bytes=32 * 1024 * 1024)
+        container_id = await make_container(self.memory_hog, resources=limit)
+        await runtime.start_container(container_id)
+        status = await self.wait_state(runtime, container_id, ContainerState.EXITED)
+        assert (status.exit_code, status.reason) == (137, "OOMKilled")
+
+    async def test_attach_streams_stdin_and_output(
+        self, runtime: ContainerRuntime, make_container: MakeContainer
+    ) -> None:
+        container_id = await make_container(self.cat_command, stdin=True)
+        await runtime.start_container(container_id)
+        await self.wait_state(runtime, container_id, ContainerState.RUNNING)
+        session = await runtime.attach(container_id, stdin=True, tty=False)
+        await session.write_stdin(b"attached\n")
+        output = session.output()
+        async with asyncio.timeout(self.timeout):
+            stream, data = await anext(output)
+            while not data.endswith(b"\n"):
+                data += (await anext(output))[1]
+        await output.aclose()
+        assert (stream, data) == (1, b"attached\n")
+
+    async def test_port_forward_reaches_the_pod_loopback(
+        self, runtime: ContainerRuntime, sandbox: str, make_container: MakeContainer
+    ) -> None:
+        self._real()
+        container_id = await make_container(self.listen_command)
+        await runtime.start_container(container_id)
+
+        async def exchange() -> bytes:
+            reader, writer = await runtime.port_forward(sandbox, self.listen_port)
+            try:
+                return await reader.read()
+            finally:
+                writer.close()
+
+        async def attempt() -> bytes:
+            try:
+                return await exchange()
+            except OSError:
+                return b""
+
+        reply = await eventually(attempt, bool, within=self.timeout, what="the pod to answer")
+        assert reply == b"pong\n"
+        with pytest.raises(OSError):
+            await exchange()  # nothing listens any more: nc answered once

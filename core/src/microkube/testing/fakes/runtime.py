@@ -191,7 +191,7 @@ class FakeRuntime(Recorded):
         if config.host_network:
             ip = self.node_ip
         elif config.netns_path:
-            ip = ""  # the kubelet ran CNI in its own namespace; the runtime knows no IP
+            ip = config.pod_ip  # the kubelet ran CNI in its own namespace and says the IP
         else:
             ip = self._allocate_ip()
         sandbox = _Sandbox(_new_id(), config, SandboxState.READY, ip, time.time_ns())
