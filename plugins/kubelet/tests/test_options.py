@@ -20,6 +20,8 @@ def test_defaults_are_upstreams():
     assert options.crashloop_backoff_initial == 10.0 and options.crashloop_backoff_max == 300.0
     assert options.log_max_size_bytes == 10 * 1024 * 1024 and options.container_log_max_files == 5
     assert options.node_ip == "127.0.0.1" and options.address == "127.0.0.1"
+    assert options.cni is None and options.pod_cidr is None  # pods on the host network
+    assert options.netns_dir == "/run/netns"
 
 
 def test_taints_and_labels():
@@ -43,6 +45,7 @@ def test_taints_and_labels():
         ({"port": 70000}, "port must be 0..65535"),
         ({"node-labels": {"bad key!": "v"}}, "invalid label key"),
         ({"max_podz": 1}, "unknown key"),
+        ({"pod-cidr": "10.244.0.0/33"}, "pod-cidr: '10.244.0.0/33' is not a network"),
     ],
 )
 def test_bad_values_name_the_key(section, message):

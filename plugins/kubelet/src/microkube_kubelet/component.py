@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from microkube.client.api import ApiClient
-from microkube.client.connect import kubeconfig_path, wait_for_kubeconfig
+from microkube.client.connect import find_kubeconfig, kubeconfig_path
+from microkube.contracts.cni import CNIPlugin
 from microkube.contracts.component import ComponentContext
 from microkube.contracts.runtime import ContainerRuntime
+from microkube_kubelet.cni_factory import build_cni
 from microkube_kubelet.host import read_host
 from microkube_kubelet.kubelet import Kubelet
 from microkube_kubelet.options import KubeletOptions, parse_options
@@ -29,10 +31,11 @@ __all__ = ["KubeletComponent", "open_api"]
 log = logging.getLogger(__name__)
 
 
-async def open_api(path: Path, within: float) -> ApiClient:
-    """An ApiClient for ``path`` once the file exists (waited for, bounded). The server need
-    not answer yet: the kubelet runs its static pods and retries everything else meanwhile."""
-    await wait_for_kubeconfig(path, within)
+async def open_api(data_dir: Path, options: Any, node_name: str, within: float) -> ApiClient:
+    """An ApiClient for the node's own kubeconfig (``kubelet-<node>``, by the rule of
+    ``microkube.client.connect``) once it exists (waited for, bounded). The server need not
+    answer yet: the kubelet runs its static pods and retries everything else meanwhile."""
+    path = await find_kubeconfig(data_dir, options, f"kubelet-{node_name}", within)
     # Pod workers write status and events concurrently: keep enough connections open.
     return ApiClient.from_kubeconfig(path, timeout=30.0, max_idle=32)
 
@@ -55,6 +58,7 @@ class KubeletComponent:
         config = self.context.config
         kubeconfig = kubeconfig_path(self.context.data_dir, self.context.options)
         runtime_name = options.runtime or getattr(config, "runtime", None) or "process"
+        cni = self._cni()  # an unknown name fails before anything starts
         self.runtime = build_runtime(
             self.context.registry,
             config,
@@ -65,7 +69,12 @@ class KubeletComponent:
         )
         await self.runtime.start()
         try:
-            self._api = await open_api(kubeconfig, options.api_wait_seconds)
+            self._api = await open_api(
+                Path(self.context.data_dir),
+                self.context.options,
+                options.node_name,
+                options.api_wait_seconds,
+            )
             await asyncio.to_thread(self.root_dir.mkdir, parents=True, exist_ok=True)
             host = await asyncio.to_thread(read_host, self.root_dir)
             self.kubelet = Kubelet(
@@ -74,7 +83,9 @@ class KubeletComponent:
                 options=options,
                 root_dir=self.root_dir,
                 host=host,
+                cni=cni,
             )
+            self.runtime = self.kubelet.runtime  # with its pod network, when there is one
             if options.serve:
                 self.server = KubeletServer(
                     self.runtime,
@@ -93,6 +104,14 @@ class KubeletComponent:
         except BaseException:
             await self.stop()
             raise
+
+    def _cni(self) -> CNIPlugin | None:
+        """The CNI plugin named by option ``cni`` (None: pods use the node's network)."""
+        if not self.options.cni:
+            return None
+        data_dir = Path(self.context.data_dir)
+        registry, config = self.context.registry, self.context.config
+        return build_cni(registry, config, self.options.cni, data_dir, self.options.node_name)
 
     async def stop(self) -> None:
         if self._source is not None:

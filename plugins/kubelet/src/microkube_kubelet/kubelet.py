@@ -21,10 +21,12 @@ from typing import Any
 from microkube.client.api import ApiClient
 from microkube.client.errors import ApiError, NotFoundError, TransportError
 from microkube.client.events import EventRecorder
+from microkube.contracts.cni import CNIPlugin
 from microkube.contracts.runtime import (
     ContainerRuntime,
     ContainerState,
     RuntimeError_,
+    RuntimeStatusReporter,
     RuntimeVersion,
 )
 from microkube_kubelet.admission import Rejection, admit
@@ -37,6 +39,8 @@ from microkube_kubelet.node_reporter import NodeReporter
 from microkube_kubelet.node_status import NodeHealth, node_status
 from microkube_kubelet.options import KubeletOptions
 from microkube_kubelet.pleg import Pleg
+from microkube_kubelet.pod_cidr import PodCIDRSource
+from microkube_kubelet.pod_network import network_setup, with_pod_network
 from microkube_kubelet.pod_worker import PodWorker
 from microkube_kubelet.podutil import is_mirror, is_terminating
 from microkube_kubelet.prober import Prober
@@ -62,7 +66,10 @@ class Kubelet:
         root_dir: Path,
         host: HostInfo,
         jitter: float = 0.0,
+        cni: CNIPlugin | None = None,
     ) -> None:
+        self.pod_cidr = PodCIDRSource(api, options.node_name, options.pod_cidr)
+        runtime = with_pod_network(runtime, cni, self.pod_cidr, options.netns_dir)
         self.api = api
         self.runtime = runtime
         self.options = options
@@ -127,6 +134,7 @@ class Kubelet:
             self.lease.run(jitter=self.jitter),
             self._housekeeping(),
             self._rotate_logs(),
+            network_setup(self.runtime, self.pod_cidr),
         ]
         if self.static is not None:
             loops.append(self.static.run())
@@ -151,6 +159,10 @@ class Kubelet:
     async def _health(self) -> tuple[NodeHealth, RuntimeVersion | None]:
         try:
             version = await self.runtime.version()
+            if isinstance(self.runtime, RuntimeStatusReporter):  # CRI Status: RuntimeReady
+                ready, why = await self.runtime.runtime_status()
+                if not ready:
+                    return NodeHealth(False, why), version
         except (RuntimeError_, OSError) as exc:
             return NodeHealth(False, f"container runtime is down: {exc}"), self.runtime_version
         self.runtime_version = version

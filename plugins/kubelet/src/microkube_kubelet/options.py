@@ -77,6 +77,15 @@ def _ips(instance: object, attribute: attrs.Attribute, value: tuple[str, ...]) -
         _ip(instance, attribute, item)
 
 
+def _optional_cidr(instance: object, attribute: attrs.Attribute, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        ipaddress.ip_network(value)
+    except ValueError:
+        raise ValueError(f"pod-cidr: {value!r} is not a network in CIDR form") from None
+
+
 def _port(instance: object, attribute: attrs.Attribute, value: int) -> None:
     if not 0 <= value <= 65535:
         raise ValueError(f"port must be 0..65535 (0 = any free port), got {value}")
@@ -146,6 +155,13 @@ class KubeletOptions:
     file_check_frequency: float = attrs.field(default=20.0, validator=positive)
     #: Seconds start waits for the kubeconfig file (the API server writes it as it starts).
     api_wait_seconds: float = attrs.field(default=30.0, validator=not_negative)
+    #: The CNI plugin giving pods their network, by registered name (``bridge``); none: pods
+    #: share the node's network as before. Runtimes that run CNI themselves ignore it.
+    cni: str | None = None
+    #: The node's pod CIDR (upstream ``podCIDR``); default: the Node's ``spec.podCIDR``.
+    pod_cidr: str | None = attrs.field(default=None, validator=_optional_cidr)
+    #: Where the kubelet pins pods' network namespaces (``ip netns`` looks in /run/netns).
+    netns_dir: str = "/run/netns"
 
     @property
     def taints(self) -> list[dict[str, str]]:

@@ -749,7 +749,11 @@ class PodWorker:
             views=views,
             runtime=self.ctx.runtime_name,
             sandbox_ready=ready and not terminal,
-            pod_ip=sandbox.ip if ready and sandbox else "",
+            # A stopped sandbox keeps the pod's last address in its status (as upstream's
+            # completed pods show theirs) until a new sandbox reports one.
+            pod_ip=sandbox.ip
+            if ready and sandbox
+            else ((self.desired or self.pod.get("status") or {}).get("podIP") or ""),
             host_ip=self.ctx.host_ip,
             start_time=self.start_time,
             previous=self.desired,

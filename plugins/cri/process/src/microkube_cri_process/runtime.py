@@ -174,6 +174,7 @@ class ProcessRuntime:
             record.ip = self._node_ip
         elif config.netns_path:
             record.netns_path = config.netns_path
+            record.ip = config.pod_ip
         else:
             record.netns_path = os.path.join(self.options.netns_dir, f"microkube-{sandbox_id[:16]}")
             record.owns_netns = True
