@@ -7,7 +7,7 @@ nftables/iptables rules or runs a userspace proxy; it never reads the API itself
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -32,6 +32,8 @@ class ServicePortInfo:
     node_port: int = 0
     external_ips: tuple[str, ...] = ()
     load_balancer_ips: tuple[str, ...] = ()
+    #: spec.loadBalancerSourceRanges (CIDRs); empty = traffic to load-balancer IPs from anywhere.
+    load_balancer_source_ranges: tuple[str, ...] = ()
     #: sessionAffinity ClientIP timeout in seconds; 0 = no affinity.
     session_affinity_seconds: int = 0
     internal_traffic_local: bool = False
@@ -55,6 +57,17 @@ class Endpoint:
         (When none is, backends fall back to serving-and-terminating endpoints, as kube-proxy
         does; that decision needs the whole set, so it is the backend's.)"""
         return self.ready
+
+
+def usable_endpoints(endpoints: Iterable[Endpoint]) -> tuple[Endpoint, ...]:
+    """The endpoints that get traffic, as kube-proxy chooses them: the ready ones or, when none
+    is ready, the serving terminating ones (so a rollout drains instead of failing). For a Local
+    traffic policy pass only this node's endpoints."""
+    endpoints = tuple(endpoints)
+    ready = tuple(e for e in endpoints if e.ready)
+    if ready:
+        return ready
+    return tuple(e for e in endpoints if e.serving and e.terminating)
 
 
 @attrs.frozen(kw_only=True)

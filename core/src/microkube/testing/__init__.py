@@ -10,6 +10,11 @@
   ``fake_runtime``, ``fake_cni``, ``fake_proxy``, ``fake_cloud``, ``fake_apiserver``,
   ``microkube_registry``.
 - ``build_oci_archive``: a small OCI image archive, for runtimes without a registry.
+- ``microkube.testing.netns.NetNamespace`` (a network namespace held by a process, nothing
+  left behind) and ``microkube.testing.proxy_probe.TrafficProbe`` (echo servers in it, and
+  where real connections to a Service address go), for network plugins;
+  ``microkube.testing.node_network.NodeNetwork`` joins such a node to an outside client, so
+  node ports and external IPs are probed as external traffic.
 
 Everything here is imported lazily: ``from microkube.testing import FakeStorage`` loads only
 the storage fake. The conformance suites import pytest.

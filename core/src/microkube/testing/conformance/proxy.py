@@ -4,15 +4,17 @@ A backend's effect is observable only through where connections go, so a subclas
 two things: a ``proxy`` fixture yielding a *started* backend, and :meth:`resolve`, which
 answers where a new connection to ``address:port/protocol`` would be sent, as a set of
 ``(endpoint ip, port)`` pairs (empty: rejected or dropped). A kernel backend answers it by
-reading back its rules or by sending traffic in a namespace; the fake answers it directly::
+reading back its rules or by sending traffic in a namespace
+(:class:`microkube.testing.proxy_probe.TrafficProbe`); the fake answers it directly::
 
     class TestNftables(ServiceProxyConformance):
-        @pytest_asyncio.fixture
-        async def proxy(self, netns):
+        @pytest.fixture
+        async def proxy(self, netns, probe):  # the backend, programming ``netns``
+            self.probe = probe
             ...
 
         async def resolve(self, proxy, address, port, protocol):
-            return await probe_backends(proxy, address, port, protocol)
+            return await self.probe.resolve(address, port, protocol)
 
 The addresses used are class attributes (``node_name``, ``node_ips``, ``service_net``,
 ``pod_net``) so they can be moved to ranges a test network routes.

@@ -16,17 +16,9 @@ from microkube.contracts.proxy import (
     ProxyState,
     ServicePortName,
     ServiceState,
+    usable_endpoints,
 )
 from microkube.testing.recording import Recorded, recorded
-
-
-def usable_endpoints(endpoints: Iterable[Endpoint]) -> tuple[Endpoint, ...]:
-    """Ready endpoints, or, when none is ready, the serving terminating ones."""
-    endpoints = tuple(endpoints)
-    ready = tuple(e for e in endpoints if e.ready)
-    if ready:
-        return ready
-    return tuple(e for e in endpoints if e.serving and e.terminating)
 
 
 def resolve_endpoints(

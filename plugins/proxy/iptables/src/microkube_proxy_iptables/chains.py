@@ -1,0 +1,22 @@
+"""The shared chains of kube-proxy's iptables layout (the per-service ones are in
+:mod:`.names`)."""
+
+from __future__ import annotations
+
+KUBE_SERVICES = "KUBE-SERVICES"
+KUBE_NODEPORTS = "KUBE-NODEPORTS"
+KUBE_EXTERNAL_SERVICES = "KUBE-EXTERNAL-SERVICES"
+KUBE_FORWARD = "KUBE-FORWARD"
+KUBE_PROXY_FIREWALL = "KUBE-PROXY-FIREWALL"
+KUBE_POSTROUTING = "KUBE-POSTROUTING"
+KUBE_MARK_MASQ = "KUBE-MARK-MASQ"
+
+#: The shared chains, in the order kube-proxy declares them.
+FILTER_CHAINS = (
+    KUBE_SERVICES,
+    KUBE_EXTERNAL_SERVICES,
+    KUBE_FORWARD,
+    KUBE_NODEPORTS,
+    KUBE_PROXY_FIREWALL,
+)
+NAT_CHAINS = (KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ)
