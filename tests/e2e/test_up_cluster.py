@@ -58,9 +58,14 @@ def test_the_readme_example_runs_three_replicas(hello_web: UpCluster) -> None:
     assert row[:4] == ["hello-web", "3/3", "3", "3"]
 
 
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=20) as answer:
+        return answer.status, answer.read()
+
+
 def test_port_forward_reaches_the_web_server_and_logs_show_it(hello_web: UpCluster) -> None:
     forward = subprocess.Popen(
-        [KUBECTL, "port-forward", "deployment/hello-web", ":8080"],
+        hello_web.command(KUBECTL, "port-forward", "deployment/hello-web", ":8080"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -71,9 +76,10 @@ def test_port_forward_reaches_the_web_server_and_logs_show_it(hello_web: UpClust
         line = forward.stdout.readline()
         match = re.match(r"Forwarding from 127\.0\.0\.1:(\d+) -> 8080", line)
         assert match, line
-        with urllib.request.urlopen(f"http://127.0.0.1:{match.group(1)}/", timeout=20) as answer:
-            assert answer.status == 200
-            assert b"Directory listing" in answer.read()
+        url = f"http://127.0.0.1:{match.group(1)}/"
+        status, body = hello_web.call(_get, url)  # the forward listens in the cluster's netns
+        assert status == 200
+        assert b"Directory listing" in body
     finally:
         forward.terminate()
         forward.wait(10)
@@ -89,7 +95,7 @@ def test_exec_runs_a_command_and_an_interactive_shell(hello_web: UpCluster) -> N
     # -it needs a terminal: give kubectl one.
     main, side = pty.openpty()
     shell = subprocess.Popen(
-        [KUBECTL, "exec", "-it", "deploy/hello-web", "--", "sh"],
+        hello_web.command(KUBECTL, "exec", "-it", "deploy/hello-web", "--", "sh"),
         stdin=side,
         stdout=side,
         stderr=side,
@@ -129,7 +135,7 @@ def test_top_pods_reports_each_replica(hello_web: UpCluster) -> None:
 
 def test_a_crashing_container_backs_off_longer_each_time(up_cluster: UpCluster) -> None:
     up_cluster.kubectl(
-        "run", "crash", "--image=busybox", "--restart=Always", "--", "sh", "-c", "exit 1"
+        "run", "crash", "--image=busybox:1.36", "--restart=Always", "--", "sh", "-c", "exit 1"
     )
     delays: list[int] = []
 
@@ -157,9 +163,11 @@ apiVersion: v1
 kind: Pod
 metadata: {name: unhealthy}
 spec:
+  # In a container the shell is PID 1 and ignores SIGTERM: keep the kill after it short.
+  terminationGracePeriodSeconds: 1
   containers:
     - name: app
-      image: busybox
+      image: busybox:1.36
       command: ["sh", "-c", "touch /probe/ok; sleep 2; rm /probe/ok; sleep 600"]
       volumeMounts: [{name: probe, mountPath: /probe}]
       livenessProbe:
@@ -190,7 +198,7 @@ spec:
   restartPolicy: Never
   containers:
     - name: eat
-      image: python
+      image: python:3-slim
       command: ["python3", "-c", "b = bytearray(256 * 1024 * 1024); import time; time.sleep(60)"]
       resources: {limits: {memory: 64Mi}}
 """
@@ -213,7 +221,9 @@ spec:
 
 
 def test_a_job_runs_to_completion(up_cluster: UpCluster) -> None:
-    up_cluster.kubectl("create", "job", "hello", "--image=busybox", "--", "sh", "-c", "echo done")
+    up_cluster.kubectl(
+        "create", "job", "hello", "--image=busybox:1.36", "--", "sh", "-c", "echo done"
+    )
     waited = up_cluster.kubectl(
         "wait", "--for=condition=complete", "job/hello", "--timeout=90s", seconds=100
     )
@@ -246,7 +256,7 @@ spec:
   terminationGracePeriodSeconds: 3
   containers:
     - name: main
-      image: busybox
+      image: busybox:1.36
       command: ["sh", "-c", "trap '' TERM; sleep {marker} & sleep {marker}; wait"]
 """
     up_cluster.kubectl("apply", "-f", "-", input=manifest)
@@ -258,3 +268,60 @@ spec:
     up_cluster.eventually("no process left", lambda: not _processes_with(f"sleep {marker}"), 30)
     # The shell ignores SIGTERM: the kubelet had to SIGKILL the group after the grace period.
     assert time.monotonic() - started < 30
+
+
+def test_a_wrong_image_fails_to_pull_with_the_runtimes_reason(up_cluster: UpCluster) -> None:
+    # Names that fail at once: the process runtime refuses the reserved .invalid TLD; a
+    # registry on port 1 of localhost refuses containerd's connection.
+    image = "microkube.invalid/nope:1" if up_cluster.runtime == "process" else "localhost:1/nope:1"
+    up_cluster.kubectl("run", "wrong-image", f"--image={image}", "--", "sh", "-c", "true")
+
+    def waiting() -> str:
+        status = _pod(up_cluster, "wrong-image")["status"]
+        state = (status.get("containerStatuses") or [{}])[0].get("state", {})
+        return (state.get("waiting") or {}).get("reason", "")
+
+    up_cluster.eventually(
+        "ErrImagePull then ImagePullBackOff",
+        lambda: waiting() in ("ErrImagePull", "ImagePullBackOff"),
+        30,
+    )
+    described = up_cluster.kubectl("describe", "pod", "wrong-image").stdout
+    assert f'Failed to pull image "{image}"' in described
+    if up_cluster.runtime == "containerd":  # containerd's own words reach the user
+        assert "connection refused" in described, described[-1500:]
+    up_cluster.eventually("ImagePullBackOff", lambda: waiting() == "ImagePullBackOff", 30)
+    up_cluster.kubectl("delete", "pod", "wrong-image", "--wait=false")
+
+
+def _ready(cluster: UpCluster) -> tuple[str, str]:
+    node = cluster.json("get", "nodes")["items"][0]
+    ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+    return ready["status"], ready.get("message", "")
+
+
+def test_a_stopped_containerd_makes_the_node_not_ready_until_it_is_back(
+    hello_web: UpCluster,
+) -> None:
+    if hello_web.containerd is None:
+        pytest.skip("the process runtime is the kubelet itself: it has no daemon to stop")
+    before = {p["metadata"]["name"] for p in hello_web.json("get", "pods")["items"]}
+    hello_web.containerd.stop()
+    try:
+        _, message = hello_web.eventually(
+            "the node NotReady", lambda: _ready(hello_web)[0] == "False" and _ready(hello_web)
+        )
+        assert "container runtime is down" in message and "containerd" in message, message
+    finally:
+        hello_web.containerd.restart()
+    hello_web.eventually("the node Ready again", lambda: _ready(hello_web)[0] == "True")
+    # The pods kept running in their shims and are adopted; new pods start again.
+    pods = hello_web.json("get", "pods", "-l", "app=hello-web")["items"]
+    assert {p["metadata"]["name"] for p in pods} <= before
+    assert all(p["status"]["phase"] == "Running" for p in pods)
+    hello_web.kubectl("run", "after-outage", "--image=busybox:1.36", "--", "sleep", "600")
+    hello_web.eventually(
+        "a new pod Running",
+        lambda: _pod(hello_web, "after-outage")["status"].get("phase") == "Running",
+    )
+    hello_web.kubectl("delete", "pod", "after-outage", "--wait=false")
