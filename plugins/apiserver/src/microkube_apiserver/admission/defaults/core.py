@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 __all__ = [
@@ -48,7 +49,23 @@ def default_namespace(obj: dict[str, Any]) -> None:
 
 
 def default_secret(obj: dict[str, Any]) -> None:
+    """``type`` Opaque, and write-only ``stringData`` merged into ``data`` (its values win),
+    as Kubernetes' v1 → internal conversion does: ``stringData`` is never stored."""
     obj.setdefault("type", "Opaque")
+    string_data = obj.get("stringData")
+    if not isinstance(string_data, dict) or not all(
+        isinstance(v, str) for v in string_data.values()
+    ):
+        return  # malformed: left for validation to refuse
+    data = obj.get("data")
+    if data is not None and not isinstance(data, dict):
+        return
+    merged = dict(data or {})
+    for key, value in string_data.items():
+        merged[key] = base64.b64encode(value.encode()).decode("ascii")
+    if merged:
+        obj["data"] = merged
+    del obj["stringData"]
 
 
 def default_endpoints(obj: dict[str, Any]) -> None:
