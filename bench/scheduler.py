@@ -193,6 +193,14 @@ def _py_spy_one(directory: Path | None, name: str, pid: int | None) -> Iterator[
             process.wait(timeout=30)
 
 
+def _storage_options(args: argparse.Namespace, workload: str) -> dict[str, dict[str, Any]]:
+    """With etcd, each workload's fresh cluster lives under a key prefix of its own."""
+    if args.storage != "etcd":
+        return {}
+    etcd = {"endpoints": args.etcd_endpoints, "prefix": f"/{workload}", "compaction-interval": 0}
+    return {"etcd": etcd}
+
+
 async def run_workload(
     args: argparse.Namespace, work: Path, name: str, pods: int, make: Callable[[int], dict]
 ) -> dict[str, Any]:
@@ -203,7 +211,7 @@ async def run_workload(
         data,
         ["apiserver", "scheduler"] if in_process else ["apiserver"],
         storage=args.storage,
-        options={"scheduler": {"parallelism": args.parallelism}},
+        options={"scheduler": {"parallelism": args.parallelism}, **_storage_options(args, name)},
     )
     async with cluster:
         api = cluster.client(max_idle=args.clients + 4)
@@ -450,7 +458,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--affinity-pods", type=int, default=1000)
     parser.add_argument("--spread-pods", type=int, default=2000)
     parser.add_argument("--zones", type=int, default=10)
-    parser.add_argument("--storage", default="sqlite", choices=("sqlite", "memory"))
+    parser.add_argument("--storage", default="sqlite", choices=("sqlite", "memory", "etcd"))
+    parser.add_argument(
+        "--etcd-endpoints",
+        help="with --storage etcd: comma-separated client URLs (default: a 3-member etcd "
+        "cluster on loopback ports, started for the run and stopped after it)",
+    )
     parser.add_argument("--clients", type=int, default=16, help="pod creates in flight")
     parser.add_argument("--parallelism", type=int, default=16, help="binding cycles in flight")
     parser.add_argument("--within", type=float, default=1800, help="seconds before giving up")
@@ -473,7 +486,13 @@ def main(argv: list[str] | None = None) -> None:
         args.spread_pods = min(args.spread_pods, 300)
     work = Path(tempfile.mkdtemp(prefix="microkube-scheduler-bench-"))
     try:
-        lines = asyncio.run(_run(args, work))
+        with contextlib.ExitStack() as stack:
+            if args.storage == "etcd" and not args.etcd_endpoints:
+                from microkube.testing.etcd import EtcdCluster
+
+                etcd = stack.enter_context(EtcdCluster(work / "etcd", members=3))
+                args.etcd_endpoints = ",".join(etcd.endpoints)
+            lines = asyncio.run(_run(args, work))
     except BenchError as exc:
         print(f"scheduler bench failed: {exc}", file=sys.stderr)
         sys.exit(1)

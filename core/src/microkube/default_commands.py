@@ -1,4 +1,4 @@
-"""The kernel's built-in commands: ``plugins``, ``version`` and ``up``.
+"""The kernel's built-in commands: ``plugins``, ``version``, ``up`` and ``agent``.
 
 An ordinary plugin using the public ``microkube_commands`` hook; its implementation is
 ``trylast``, so an installed plugin offering a command of the same name replaces it.
@@ -122,6 +122,25 @@ def _up_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="the API server's port (sets options.apiserver.port; default 6443, 0 = any free)",
     )
+    parser.add_argument("--storage", help="the storage backend (sets storage; default sqlite)")
+    parser.add_argument(
+        "--runtime", help="the kubelet's container runtime (sets runtime; default process)"
+    )
+    parser.add_argument(
+        "--etcd-endpoints",
+        help="comma-separated etcd client URLs (sets options.etcd.endpoints)",
+    )
+
+
+def with_storage(config: Config, storage: str | None, etcd_endpoints: str | None) -> Config:
+    """``config`` with ``up --storage`` / ``--etcd-endpoints`` applied (None = unchanged).
+    The kernel only names the etcd plugin's option; the plugin validates it."""
+    if storage is not None:
+        config = attrs.evolve(config, storage=storage)
+    if etcd_endpoints is not None:
+        section = {**config.options.get("etcd", {}), "endpoints": etcd_endpoints}
+        config = attrs.evolve(config, options={**config.options, "etcd": section})
+    return config
 
 
 def with_apiserver_port(config: Config, port: int | None) -> Config:
@@ -133,12 +152,19 @@ def with_apiserver_port(config: Config, port: int | None) -> Config:
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
+    from microkube.node_components import up_network
     from microkube.runner import run_components
     from microkube.supervisor import supervise_components
 
     config: Config = with_apiserver_port(args.config, args.port)
+    config = with_storage(config, args.storage, args.etcd_endpoints)
+    if args.runtime is not None:
+        config = attrs.evolve(config, runtime=args.runtime)
     registry = registry_for_config(config)
     _report_errors(registry)
+    config, missing = up_network(registry, config, args.components or None)
+    for line in missing:
+        print(f"microkube up: {line}", file=sys.stderr)
     run = supervise_components if config.process_per_component else run_components
     try:
         asyncio.run(run(registry, config, Path(config.data_dir), names=args.components or None))
@@ -183,9 +209,24 @@ def _cmd_run_component(args: argparse.Namespace) -> int:
     return 0
 
 
+def _agent_arguments(parser: argparse.ArgumentParser) -> None:
+    from microkube.agent import add_agent_arguments
+
+    add_agent_arguments(parser)
+
+
+def _cmd_agent(args: argparse.Namespace) -> int:
+    from microkube.agent import run_agent
+
+    return run_agent(args)
+
+
 @hookimpl(trylast=True)
 def microkube_commands() -> dict[str, Command]:
+    from microkube.storage_commands import storage_commands
+
     return {
+        **storage_commands(),
         "plugins": Command(
             help="list installed plugins, what they offer and what is selected",
             run=_cmd_plugins,
@@ -196,6 +237,11 @@ def microkube_commands() -> dict[str, Command]:
             help="run the installed components until SIGINT/SIGTERM",
             run=_cmd_up,
             add_arguments=_up_arguments,
+        ),
+        "agent": Command(
+            help="join this host to a running control plane as a node (kubelet, kube-proxy)",
+            run=_cmd_agent,
+            add_arguments=_agent_arguments,
         ),
         "run-component": Command(
             help="run one installed component in this process (what up starts per component)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from enum import Enum
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -184,3 +185,24 @@ class Storage(Protocol):
 
     async def revoke_lease(self, lease_id: int) -> None:
         """Expire a lease now, deleting its keys."""
+
+
+@runtime_checkable
+class BackupCapable(Protocol):
+    """Optional capability of a backend: a consistent copy of the whole store in one file,
+    and a new store built from such a copy (``microkube backup`` / ``restore``).
+
+    Both are called on a backend built by its factory but *not started*: ``backup`` reads
+    the store while its owner (the API server) keeps serving and writing, and must neither
+    block that owner for long nor need exclusive access; ``restore`` writes a store that
+    nothing runs on yet. A restored store holds every key with the revisions, the revision
+    counter and the leases it had when the backup was taken, so resourceVersions stay valid.
+    """
+
+    async def backup(self, destination: Path) -> int:
+        """Write a consistent copy to ``destination`` (replaced atomically); return a revision
+        the copy holds at least."""
+
+    async def restore(self, source: Path, target: Path | None = None) -> None:
+        """Build a store at ``target`` (the backend's own location when None, if it has one)
+        from the copy at ``source``. StorageError if ``target`` already holds data."""

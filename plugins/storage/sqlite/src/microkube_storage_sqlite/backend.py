@@ -232,6 +232,22 @@ class SqliteStorage:
     async def _expire(self, lease: int) -> None:
         await self._submit(RevokeLease(lease, missing_ok=True))
 
+    # -- backup (the optional BackupCapable contract) -----------------------------------
+
+    async def backup(self, destination: Path) -> int:
+        """Copy the store (possibly owned by another process) to ``destination`` through
+        SQLite's online backup API; see :mod:`.backup`."""
+        from microkube_storage_sqlite.backup import backup_file
+
+        return await asyncio.to_thread(backup_file, self.path, Path(destination))
+
+    async def restore(self, source: Path, target: Path | None = None) -> None:
+        """Build the store at ``target`` (default: this backend's database file, which must
+        not hold a store yet) from a backup."""
+        from microkube_storage_sqlite.backup import restore_file
+
+        await asyncio.to_thread(restore_file, Path(source), Path(target or self.path))
+
     # -- internals ----------------------------------------------------------------------
 
     def _spawn(self, coro: Any) -> None:
