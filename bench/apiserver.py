@@ -1,6 +1,7 @@
 """API server throughput and latency over real HTTP (DESIGN.md §6 figures, issue 3's goals).
 
-Starts ``microkube apiserver`` as a subprocess (sqlite storage, defaults, a fresh temporary
+Starts ``microkube apiserver`` as a subprocess (``--storage sqlite`` (default) or ``etcd``: a
+3-member etcd on loopback started by PID, or ``--etcd-endpoints``; defaults, a fresh temporary
 data dir, ``--port 0``), waits until it serves, measures over HTTP/1.1 on 127.0.0.1, and stops
 it by PID at the end (SIGTERM, then SIGKILL), also when the run fails.
 
@@ -51,6 +52,7 @@ import os
 import random
 import shutil
 import signal
+import ssl
 import statistics
 import subprocess
 import sys
@@ -63,16 +65,27 @@ from typing import Any
 
 import aiohttp
 
+from microkube.client.kubeconfig import load_kubeconfig
+
 HOST = "127.0.0.1"
 NAMESPACE = "bench"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
+#: The admin's TLS context once the server serves (None: plain HTTP).
+_TLS: ssl.SSLContext | None = None
 SEQ_KEY = "bench-seq"
+#: Connections opened before the GET phase (client-go's idle connections per host).
+WARM = 25
 
 
 class BenchError(RuntimeError):
     """The run itself broke (the server did not start, a request failed, ...)."""
+
+
+def _connector(**kwargs: Any) -> aiohttp.TCPConnector:
+    """A connector speaking TLS as the admin when the server does."""
+    return aiohttp.TCPConnector(ssl=_TLS if _TLS is not None else True, **kwargs)
 
 
 def _log(message: str) -> None:
@@ -129,11 +142,51 @@ def _executable(name: str) -> str | None:
     return str(beside) if beside.exists() else shutil.which(name)
 
 
-def _server_command(data_dir: Path) -> list[str]:
+def _server_command(data_dir: Path, storage_config: Path | None = None) -> list[str]:
     exe = _executable("microkube")
     if exe is None:
         raise BenchError("no 'microkube' executable beside this Python or on PATH")
-    return [exe, "apiserver", "--data-dir", str(data_dir), "--port", "0", "--bind-address", HOST]
+    config = ["--config", str(storage_config)] if storage_config else []
+    return [
+        exe,
+        "apiserver",
+        "--data-dir",
+        str(data_dir),
+        *config,
+        "--port",
+        "0",
+        "--bind-address",
+        HOST,
+    ]
+
+
+@contextlib.contextmanager
+def _storage(args: argparse.Namespace, tmp: Path) -> Iterator[Path | None]:
+    """The server's configuration: its security options and, for ``--storage etcd``, the
+    etcd endpoints (a 3-member cluster started here, by PID, unless ``--etcd-endpoints`` names
+    one)."""
+    apiserver: dict[str, Any] = {"tls": not args.plain_http}
+    if args.plain_http:
+        apiserver["authorization-modes"] = ["always-allow"]
+    if args.authorization_modes:
+        apiserver["authorization-modes"] = args.authorization_modes.split(",")
+    path = tmp / "config.json"
+    if args.storage != "etcd":
+        path.write_text(json.dumps({"options": {"apiserver": apiserver}}))
+        yield path
+        return
+    with contextlib.ExitStack() as stack:
+        endpoints = args.etcd_endpoints
+        if not endpoints:
+            from microkube.testing.etcd import EtcdCluster
+
+            endpoints = ",".join(
+                stack.enter_context(EtcdCluster(tmp / "etcd", members=3)).endpoints
+            )
+        args.etcd_members = len(endpoints.split(","))
+        options = {"apiserver": apiserver, "etcd": {"endpoints": endpoints}}
+        path.write_text(json.dumps({"storage": "etcd", "options": options}))
+        yield path
 
 
 def _rss_mb(pid: int) -> float:
@@ -144,12 +197,14 @@ def _rss_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def _server(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def _server(
+    data_dir: Path, storage_config: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """Run the API server; yield (process, base URL); always stop it by PID."""
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            _server_command(data_dir),
+            _server_command(data_dir, storage_config),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -182,6 +237,8 @@ def _wait_serving(proc: subprocess.Popen[bytes], data_dir: Path, log_path: Path)
             url = config["clusters"][0]["cluster"]["server"]
             if urllib.parse.urlsplit(url).hostname != HOST:
                 raise BenchError(f"the server is at {url}, not on {HOST}")
+            global _TLS
+            _TLS = load_kubeconfig(data_dir / "kubeconfig").ssl_context()
             return url
         time.sleep(0.05)
     raise BenchError(f"API server not serving after {START_TIMEOUT:.0f} s")
@@ -274,7 +331,9 @@ def _pods_url(base: str) -> str:
 
 async def _wait_ready(base: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+    async with aiohttp.ClientSession(
+        connector=_connector(), timeout=aiohttp.ClientTimeout(total=5)
+    ) as session:
         while time.monotonic() < deadline:
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with session.get(f"{base}/version") as resp:
@@ -287,7 +346,7 @@ async def _wait_ready(base: str) -> None:
 async def _create_namespace(base: str) -> None:
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
     async with (
-        aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session,
+        aiohttp.ClientSession(connector=_connector(), timeout=REQUEST_TIMEOUT) as session,
         session.post(f"{base}/api/v1/namespaces", json=body) as resp,
     ):
         if resp.status != 201:
@@ -300,7 +359,7 @@ async def _creates(base: str, bodies: list[bytes], clients: int, deadline_s: flo
     url = _pods_url(base)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     next_index = iter(range(pods))
-    connector = aiohttp.TCPConnector(limit=clients)
+    connector = _connector(limit=clients)
     async with aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT) as session:
 
         async def client(deadline: float) -> None:
@@ -337,7 +396,7 @@ async def _paced_gets(
     latencies: list[float] = []
     slack: list[float] = []
     failures: list[str] = []
-    connector = aiohttp.TCPConnector(limit=256)
+    connector = _connector(limit=256)
     async with aiohttp.ClientSession(connector=connector, timeout=REQUEST_TIMEOUT) as session:
 
         async def one(name: str, due: float) -> None:
@@ -348,9 +407,10 @@ async def _paced_gets(
                     failures.append(f"{name}: {resp.status}")
             latencies.append((time.perf_counter() - due) * 1000)
 
-        # warm the pool's connections so the first requests do not pay for connecting
+        # warm the pool's connections so requests do not pay for connecting (a TLS handshake
+        # costs the server ~2.5 ms of CPU): as many as client-go keeps idle per host (25)
         await asyncio.gather(
-            *(one(_pod_name(rng.randrange(pods)), time.perf_counter()) for _ in range(8))
+            *(one(_pod_name(rng.randrange(pods)), time.perf_counter()) for _ in range(WARM))
         )
         latencies.clear()
         slack.clear()
@@ -378,7 +438,7 @@ async def _lists(base: str, runs: int) -> tuple[list[float], list[bytes]]:
     url = _pods_url(base)
     times: list[float] = []
     bodies: list[bytes] = []
-    async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session:
+    async with aiohttp.ClientSession(connector=_connector(), timeout=REQUEST_TIMEOUT) as session:
         for _ in range(runs):
             start = time.perf_counter()
             async with session.get(url, headers={"Accept": "application/json"}) as resp:
@@ -407,8 +467,8 @@ async def _watch_lags(
     connected = 0
     all_connected = asyncio.Event()
     watch_timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
-    stream_conn = aiohttp.TCPConnector(limit=0, force_close=True)
-    write_conn = aiohttp.TCPConnector(limit=16)
+    stream_conn = _connector(limit=0, force_close=True)
+    write_conn = _connector(limit=16)
     async with (
         aiohttp.ClientSession(connector=stream_conn, timeout=watch_timeout) as streams,
         aiohttp.ClientSession(connector=write_conn, timeout=REQUEST_TIMEOUT) as writes,
@@ -492,8 +552,12 @@ async def _run(args: argparse.Namespace, proc: subprocess.Popen[bytes], base: st
     conditions: dict[str, Any] = {
         "pods": args.pods,
         "clients": args.clients,
-        "storage": "sqlite",
+        "storage": args.storage,
+        **({"etcd_members": args.etcd_members} if args.storage == "etcd" else {}),
         "transport": "http/1.1 loopback, aiohttp keep-alive",
+        "tls": not args.plain_http,
+        "authorization": args.authorization_modes
+        or ("always-allow" if args.plain_http else "server default"),
         "cpus": os.cpu_count(),
     }
     figures: list[tuple[str, float, str, dict[str, Any]]] = []
@@ -583,6 +647,21 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--updates", type=int, help="default 200; --quick 50")
     parser.add_argument("--update-seconds", type=float, help="default 4; --quick 1")
     parser.add_argument("--py-spy", type=Path, metavar="DIR", help="profile each phase into DIR")
+    parser.add_argument("--storage", choices=("sqlite", "etcd"), default="sqlite")
+    parser.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="serve plain HTTP without authentication (anonymous, always-allow)",
+    )
+    parser.add_argument(
+        "--authorization-modes",
+        help="comma-separated authorizers (options.apiserver.authorization-modes)",
+    )
+    parser.add_argument(
+        "--etcd-endpoints",
+        help="with --storage etcd: comma-separated client URLs (default: a 3-member etcd "
+        "cluster on loopback ports, started for the run and stopped after it)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.pods = args.pods if args.pods is not None else (1000 if quick else 10_000)
@@ -605,7 +684,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with (
             tempfile.TemporaryDirectory(prefix="bench-apiserver-") as tmp,
-            _server(Path(tmp)) as (proc, base),
+            _storage(args, Path(tmp)) as storage_config,
+            _server(Path(tmp), storage_config) as (proc, base),
         ):
             _log(f"API server pid {proc.pid} at {base}")
             results = asyncio.run(_run(args, proc, base))

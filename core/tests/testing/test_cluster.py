@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from microkube.client.connect import connect, kubeconfig_path
+from microkube.client.connect import KUBECONFIGS_DIR, connect, kubeconfig_path
 from microkube.client.events import EventRecorder
+from microkube.client.kubeconfig import load_kubeconfig
 from microkube.testing.cluster import LocalCluster
 
 
@@ -14,6 +15,30 @@ async def test_cluster_runs_the_apiserver_and_kubectl_talks_to_it(microkube_clus
     assert cluster.kubeconfig.exists()
     result = await cluster.kubectl("get", "namespaces", "-o", "name")
     assert "namespace/kube-system" in result.stdout.split()
+
+
+async def test_tls_by_default_with_a_kubeconfig_per_component(microkube_cluster):
+    cluster = await microkube_cluster("apiserver")
+    config = load_kubeconfig(cluster.kubeconfig)
+    assert config.server.startswith("https://127.0.0.1:")
+    assert config.ca_data and config.cert_data and config.key_data
+    assert cluster.ssl_context() is not None
+    scheduler = cluster.data_dir / KUBECONFIGS_DIR / "scheduler.conf"
+    assert load_kubeconfig(scheduler).cert_data != config.cert_data
+    api = await connect(cluster.data_dir, {}, identity="scheduler", within=10)
+    try:
+        assert api.config.cert_data == load_kubeconfig(scheduler).cert_data
+        assert (await api.get("namespaces", "default"))["metadata"]["name"] == "default"
+    finally:
+        await api.close()
+
+
+async def test_plain_http_on_request(microkube_cluster):
+    cluster = await microkube_cluster("apiserver", tls=False)
+    assert load_kubeconfig(cluster.kubeconfig).server.startswith("http://")
+    assert cluster.ssl_context() is None
+    result = await cluster.kubectl("get", "namespaces", "-o", "name")
+    assert "namespace/default" in result.stdout.split()
 
 
 async def test_component_can_be_stopped_and_started_again(tmp_path):

@@ -188,9 +188,14 @@ class Subprocess:
                 pipe.close()
 
 
-def start_subprocess(data_dir: Path, config: Path | None = None) -> Subprocess:
-    """Start ``microkube apiserver --port 0`` and wait for its ``export KUBECONFIG`` line."""
+def start_subprocess(data_dir: Path, config: Path | None = None, *, tls: bool = True) -> Subprocess:
+    """Start ``microkube apiserver --port 0`` and wait for its ``export KUBECONFIG`` line
+    (``tls=False``: plain HTTP, anonymous and always allowed, for raw HTTP clients)."""
     command = [str(MICROKUBE), "apiserver", "--data-dir", str(data_dir), "--port", "0"]
+    if not tls and config is None:
+        config = data_dir.parent / f"{data_dir.name}-plain-http.json"
+        plain = {"tls": False, "authorization-modes": ["always-allow"]}
+        config.write_text(json.dumps({"options": {"apiserver": plain}}))
     if config is not None:
         command[1:1] = ["--config", str(config)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -215,11 +220,12 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Subproce
 
 @pytest.fixture
 def start_server() -> Iterator[Any]:
-    """``start_server(data_dir)`` starts a subprocess server; all are stopped afterwards."""
+    """``start_server(data_dir)`` starts a subprocess server over plain HTTP (raw HTTP
+    clients use it); all are stopped afterwards."""
     started: list[Subprocess] = []
 
     def start(data_dir: Path) -> Subprocess:
-        server = start_subprocess(data_dir)
+        server = start_subprocess(data_dir, tls=False)
         started.append(server)
         return server
 

@@ -44,6 +44,25 @@ KUBERNETES = [
     ("rbac.authorization.k8s.io/v1", "clusterroles", (), False, "ClusterRole"),
     ("rbac.authorization.k8s.io/v1", "rolebindings", (), True, "RoleBinding"),
     ("rbac.authorization.k8s.io/v1", "roles", (), True, "Role"),
+    (
+        "admissionregistration.k8s.io/v1",
+        "mutatingwebhookconfigurations",
+        (),
+        False,
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1",
+        "validatingwebhookconfigurations",
+        (),
+        False,
+        "ValidatingWebhookConfiguration",
+    ),
+    ("authorization.k8s.io/v1", "localsubjectaccessreviews", (), True, "LocalSubjectAccessReview"),
+    ("authorization.k8s.io/v1", "selfsubjectaccessreviews", (), False, "SelfSubjectAccessReview"),
+    ("authorization.k8s.io/v1", "selfsubjectrulesreviews", (), False, "SelfSubjectRulesReview"),
+    ("authorization.k8s.io/v1", "subjectaccessreviews", (), False, "SubjectAccessReview"),
+    ("authentication.k8s.io/v1", "selfsubjectreviews", (), False, "SelfSubjectReview"),
     ("autoscaling/v2", "horizontalpodautoscalers", ("hpa",), True, "HorizontalPodAutoscaler"),
     ("autoscaling/v1", "horizontalpodautoscalers", ("hpa",), True, "HorizontalPodAutoscaler"),
     ("scheduling.k8s.io/v1", "priorityclasses", ("pc",), False, "PriorityClass"),
@@ -97,10 +116,16 @@ def test_verbs():
     # metrics-server's resources are read-only
     assert verbs[("metrics.k8s.io/v1beta1", "nodes")] == ("get", "list")
     assert verbs[("metrics.k8s.io/v1beta1", "pods")] == ("get", "list")
+    # reviews are only ever created
+    for api_version, plural in verbs:
+        if plural.endswith("reviews"):
+            assert verbs[(api_version, plural)] == ("create",)
     others = {
         k: v
         for k, v in verbs.items()
-        if k[1] not in ("bindings", "namespaces") and not k[0].startswith("metrics.k8s.io")
+        if k[1] not in ("bindings", "namespaces")
+        and not k[0].startswith("metrics.k8s.io")
+        and not k[1].endswith("reviews")
     }
     assert set(others.values()) == {STANDARD_VERBS}
 

@@ -3,9 +3,11 @@ allocations, SIGTERM stops it cleanly; ``microkube up --port`` sets its port."""
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -14,13 +16,15 @@ from pathlib import Path
 MICROKUBE = Path(sys.executable).with_name("microkube")
 
 
-def request(url: str, method: str = "GET", body: dict | None = None) -> tuple[int, dict]:
+def request(
+    url: str, method: str = "GET", body: dict | None = None, context: ssl.SSLContext | None = None
+) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(
         url, data=data, method=method, headers={"Content-Type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(req, timeout=10) as response:
+        with urllib.request.urlopen(req, timeout=10, context=context) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -71,8 +75,11 @@ def test_up_port_reaches_the_api_server(tmp_path: Path):
         line = process.stdout.readline()
         assert line == f"export KUBECONFIG={tmp_path / 'kubeconfig'}\n", process.stderr
         config = json.loads((tmp_path / "kubeconfig").read_text())
-        assert config["clusters"][0]["cluster"]["server"] == f"http://127.0.0.1:{port}"
-        status, version = request(f"http://127.0.0.1:{port}/version")
+        cluster = config["clusters"][0]["cluster"]
+        assert cluster["server"] == f"https://127.0.0.1:{port}"
+        ca = base64.b64decode(cluster["certificate-authority-data"]).decode()
+        context = ssl.create_default_context(cadata=ca)
+        status, version = request(f"https://127.0.0.1:{port}/version", context=context)
         assert status == 200 and version["minor"] == "32"
     finally:
         process.send_signal(signal.SIGTERM)

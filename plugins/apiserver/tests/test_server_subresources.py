@@ -96,7 +96,7 @@ async def test_discovery_lists_only_served_subresources(client):
     names = {r["name"] for r in resources}
     assert {"pods/binding", "pods/eviction", "pods/status", "namespaces/finalize"} <= names
     assert {"pods/exec", "pods/log", "pods/attach", "pods/portforward"} <= names
-    assert "serviceaccounts/token" not in names
+    assert "serviceaccounts/token" in names
 
 
 async def test_table_get_and_list(client):

@@ -12,6 +12,7 @@ from microkube.plugins import load_plugins
 NAMES = {
     "namespace",
     "serviceaccount",
+    "root-ca-cert-publisher",
     "garbagecollector",
     "endpointslice",
     "endpoints",

@@ -125,7 +125,8 @@ class Echo:
 
 @pytest.fixture
 async def setup(microkube_cluster, tmp_path: Path):
-    cluster = await microkube_cluster("apiserver")
+    # Plain HTTP: the splicing proxy below reads every request the API server gets.
+    cluster = await microkube_cluster("apiserver", tls=False)
     api = cluster.client()
     pod = {
         "metadata": {"name": "web", "namespace": "default"},

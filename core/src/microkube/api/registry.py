@@ -16,7 +16,10 @@ __all__ = ["GROUP_VERSIONS", "all_kinds", "kind_for", "kinds_of"]
 # apiVersion -> the model modules defining its kinds (each module has KINDS: tuple[type, ...]).
 GROUP_VERSIONS: dict[str, tuple[str, ...]] = {
     "v1": ("microkube.api.meta_v1", "microkube.api.core_v1"),
+    "admissionregistration.k8s.io/v1": ("microkube.api.admissionregistration_v1",),
     "apps/v1": ("microkube.api.apps_v1",),
+    "authentication.k8s.io/v1": ("microkube.api.authentication_v1",),
+    "authorization.k8s.io/v1": ("microkube.api.authorization_v1",),
     "autoscaling/v1": ("microkube.api.autoscaling_v1",),
     "autoscaling/v2": ("microkube.api.autoscaling_v2",),
     "batch/v1": ("microkube.api.batch_v1",),

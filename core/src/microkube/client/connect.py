@@ -1,8 +1,18 @@
 """How a component finds and reaches the API server it works for.
 
-Every component but the API server itself takes an option ``kubeconfig`` (a path); without it
-the component uses ``<data-dir>/kubeconfig``, the file the API server component writes on
-start. :func:`connect` then waits, bounded, until that server answers ``/readyz``.
+Every component but the API server itself takes an option ``kubeconfig`` (a path). Without
+it, a component finds its own by name, the rule kubeadm's ``/etc/kubernetes/<name>.conf``
+files follow:
+
+1. ``options["kubeconfig"]`` when set;
+2. else ``<data-dir>/kubeconfigs/<identity>.conf`` when that file exists — the API server
+   component writes one per identity (``scheduler``, ``controller-manager``, ``kube-proxy``,
+   ``kubelet-<node name>``) with that component's client certificate;
+3. else ``<data-dir>/kubeconfig``, the admin kubeconfig (``microkube up`` prints its path).
+
+The API server writes the admin file last, so a component waits for it (bounded) and only
+then looks for its own. :func:`connect` then waits, bounded, until the server answers
+``/readyz``.
 """
 
 from __future__ import annotations
@@ -17,13 +27,45 @@ from typing import Any
 from microkube.client.api import ApiClient
 from microkube.client.errors import TransportError
 
-__all__ = ["connect", "kubeconfig_path", "wait_for_kubeconfig", "wait_until_ready"]
+__all__ = [
+    "KUBECONFIGS_DIR",
+    "connect",
+    "find_kubeconfig",
+    "kubeconfig_path",
+    "own_kubeconfig",
+    "wait_for_kubeconfig",
+    "wait_until_ready",
+]
+
+#: Where the per-component kubeconfigs live, under the data directory.
+KUBECONFIGS_DIR = "kubeconfigs"
 
 
 def kubeconfig_path(data_dir: str | os.PathLike[str], options: Mapping[str, Any]) -> Path:
-    """``options["kubeconfig"]``, else ``<data-dir>/kubeconfig``."""
+    """``options["kubeconfig"]``, else ``<data-dir>/kubeconfig`` (the admin one)."""
     chosen = options.get("kubeconfig")
     return Path(chosen) if chosen else Path(data_dir) / "kubeconfig"
+
+
+def own_kubeconfig(
+    data_dir: str | os.PathLike[str], options: Mapping[str, Any], identity: str | None
+) -> Path:
+    """The kubeconfig of ``identity`` by the rule above, as the files are now."""
+    if options.get("kubeconfig") or not identity:
+        return kubeconfig_path(data_dir, options)
+    own = Path(data_dir) / KUBECONFIGS_DIR / f"{identity}.conf"
+    return own if own.exists() else kubeconfig_path(data_dir, options)
+
+
+async def find_kubeconfig(
+    data_dir: str | os.PathLike[str],
+    options: Mapping[str, Any],
+    identity: str | None,
+    within: float = 30.0,
+) -> Path:
+    """Wait (bounded) for the kubeconfig the API server writes last, then apply the rule."""
+    await wait_for_kubeconfig(kubeconfig_path(data_dir, options), within)
+    return await asyncio.to_thread(own_kubeconfig, data_dir, options, identity)
 
 
 async def wait_for_kubeconfig(path: Path, within: float = 30.0) -> None:
@@ -58,17 +100,18 @@ async def connect(
     data_dir: str | os.PathLike[str],
     options: Mapping[str, Any],
     *,
+    identity: str | None = None,
     within: float = 30.0,
     **client_options: Any,
 ) -> ApiClient:
-    """An :class:`ApiClient` for the component's kubeconfig, once its server is ready.
+    """An :class:`ApiClient` for the kubeconfig of ``identity`` (by the rule above), once its
+    server is ready.
 
     The kubeconfig file may not exist yet when components start together (the API server
     writes it as it starts): it is waited for within the same ``within`` seconds.
     """
-    path = kubeconfig_path(data_dir, options)
     deadline = time.monotonic() + within
-    await wait_for_kubeconfig(path, within)
+    path = await find_kubeconfig(data_dir, options, identity, within)
     api = ApiClient.from_kubeconfig(path, **client_options)
     try:
         await wait_until_ready(api, max(0.1, deadline - time.monotonic()))

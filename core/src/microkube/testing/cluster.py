@@ -3,8 +3,15 @@
 ``LocalCluster`` starts the components it is given *by name*, through the same entry points
 ``microkube up`` uses — so a test of the scheduler runs the real API server without importing
 it — each in this process and event loop, in their start order, and stops them in reverse.
-The API server listens on an ephemeral loopback port and writes ``<data-dir>/kubeconfig``,
-which every other component (and :meth:`LocalCluster.kubectl`) uses.
+The API server listens on an ephemeral loopback port and writes ``<data-dir>/kubeconfig``
+(the admin's), which :meth:`LocalCluster.client` and :meth:`LocalCluster.kubectl` use, and a
+kubeconfig per component identity, which the components find by name.
+
+As ``microkube up``, it serves HTTPS with the cluster PKI minted into the data directory, and
+every client authenticates (the admin by its client certificate) and is authorized by the
+server's default authorizers; ``tls=False`` runs plain HTTP with anonymous access and the
+``always-allow`` authorizer instead. :meth:`LocalCluster.ssl_context` is the admin's TLS
+context for a raw HTTP client.
 
 Storage defaults to ``memory`` (fast, nothing on disk); pass ``storage="sqlite"`` for the
 embedded default. A component can be stopped and started again (an outage), one at a time.
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import ssl
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,6 +32,7 @@ import attrs
 
 from microkube.client.api import ApiClient
 from microkube.client.connect import kubeconfig_path
+from microkube.client.kubeconfig import load_kubeconfig
 from microkube.config import Config
 from microkube.contracts.component import Component, ComponentContext, ComponentSpec
 from microkube.plugins import PluginRegistry, load_plugins
@@ -47,11 +56,15 @@ class LocalCluster:
         options: Mapping[str, Mapping[str, Any]] | None = None,
         config: Config | None = None,
         registry: PluginRegistry | None = None,
+        tls: bool = True,
     ) -> None:
         self.data_dir = Path(data_dir)
         options = {name: dict(values) for name, values in (options or {}).items()}
         options.setdefault("apiserver", {}).setdefault("port", 0)
         options["apiserver"].setdefault("bind-address", "127.0.0.1")
+        options["apiserver"].setdefault("tls", tls)
+        if not tls:  # no credentials over plain HTTP: everyone is anonymous, and allowed
+            options["apiserver"].setdefault("authorization-modes", ["always-allow"])
         base = config or Config()
         self.config = attrs.evolve(
             base,
@@ -129,6 +142,11 @@ class LocalCluster:
         client = ApiClient.from_kubeconfig(self.kubeconfig, **options)
         self._clients.append(client)
         return client
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The admin's client TLS context (CA and client certificate) for a raw HTTP client;
+        None when the cluster serves plain HTTP."""
+        return load_kubeconfig(self.kubeconfig).ssl_context()
 
     def kubectl_env(self) -> dict[str, str]:
         return {**os.environ, "KUBECONFIG": str(self.kubeconfig)}

@@ -1,24 +1,33 @@
 """The API server component: storage + admission + HTTP, started and stopped by the runner.
 
 On start it opens the configured storage backend, builds the admission chain, makes sure the
-default namespaces and the ``kubernetes`` Service exist, listens, writes
-``<data-dir>/kubeconfig`` and prints ``export KUBECONFIG=<path>`` on stdout.
+cluster PKI exists in ``<data-dir>/pki`` (minted on first start, reused after), builds the
+authenticators and authorizers, makes sure the default namespaces and the ``kubernetes``
+Service exist, listens (HTTPS unless ``tls: false``), writes every component's kubeconfig
+(``<data-dir>/kubeconfigs/<name>.conf``) and then the admin ``<data-dir>/kubeconfig``, and
+prints ``export KUBECONFIG=<path>`` on stdout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
-from microkube.client.kubeconfig import make_kubeconfig, write_kubeconfig
 from microkube.contracts import FactoryContext
 from microkube.contracts.component import ComponentContext
 from microkube.contracts.storage import Storage
 from microkube_apiserver.admission.chain import AdmissionChain, build_chain
+from microkube_apiserver.authn.security import (
+    ServerSecurity,
+    build_security,
+    kubelet_node_names,
+)
 from microkube_apiserver.discovery import Catalogue, DiscoveryEndpoints
 from microkube_apiserver.options import ApiServerOptions, parse_options
+from microkube_apiserver.pki.kubeconfigs import write_kubeconfigs
 from microkube_apiserver.registry.bootstrap import bootstrap
 from microkube_apiserver.registry.context import Api
 from microkube_apiserver.server.app import build_app
@@ -32,7 +41,8 @@ log = logging.getLogger("microkube_apiserver")
 
 class ApiServer:
     """The server over a storage backend and an admission chain (usable without a registry,
-    e.g. in tests: ``ApiServer(storage, ApiServerOptions(port=0))``)."""
+    e.g. in tests: ``ApiServer(storage, ApiServerOptions(port=0))``). Without ``security``
+    it serves plain HTTP and checks no one (the test kit's bare server)."""
 
     def __init__(
         self,
@@ -40,14 +50,18 @@ class ApiServer:
         options: ApiServerOptions | None = None,
         admission: AdmissionChain | None = None,
         catalogue: Catalogue | None = None,
+        security: ServerSecurity | None = None,
     ) -> None:
         self.options = options or ApiServerOptions()
         self.storage = storage
+        self.security = security
         self.api = Api(
             storage=storage,
             catalogue=catalogue or served_catalogue(),
             admission=admission or AdmissionChain(),
             options=self.options,
+            front_door=security.front_door if security else None,
+            token_issuer=security.token_issuer if security else None,
         )
         self._http: HttpServer | None = None
 
@@ -60,16 +74,22 @@ class ApiServer:
         host = self.options.bind_address
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
-        return f"http://{host}:{self.port}"
+        if ":" in host:
+            host = f"[{host}]"
+        tls = self.security is not None and self.security.ssl_context is not None
+        return f"{'https' if tls else 'http'}://{host}:{self.port}"
 
     async def start(self) -> None:
         """Start storage (if not started), admission, bootstrap objects, then listen."""
         await self.storage.start()
         self.api.admission.bind(self.api)
+        if self.api.front_door is not None:
+            self.api.front_door.bind(self.api)
         http = HttpServer(
             build_app(self.api, DiscoveryEndpoints(self.api.catalogue)),
             self.options.bind_address,
             self.options.port,
+            self.security.ssl_context if self.security else None,
         )
         try:
             await http.start()
@@ -88,6 +108,10 @@ class ApiServer:
             await self._http.stop()
             self._http = None
         await self.api.admission.close()
+        if self.api.front_door is not None:
+            await self.api.front_door.close()
+        if self.api.audit is not None:
+            self.api.audit.close()
         await self.storage.close()
 
 
@@ -112,13 +136,41 @@ class ApiServerComponent:
         backend = registry.select("microkube_storage_backends", config.storage, what="storage")
         storage_options = config.options.get(config.storage, {})
         storage = backend(FactoryContext(data_dir=Path(context.data_dir), options=storage_options))
-        chain = build_chain(registry, self.options, Path(context.data_dir), config.options)
-        self.server = ApiServer(storage, self.options, chain)
-        await self.server.start()
-        write_kubeconfig(
-            self.kubeconfig_path, make_kubeconfig(self.server.url, namespace="default")
+        if self.options.encryption_provider_config:
+            from microkube_apiserver.encryption.config import load_encryption_config
+            from microkube_apiserver.encryption.storage import EncryptingStorage
+
+            encryption = load_encryption_config(self.options.encryption_provider_config)
+            storage = EncryptingStorage(storage, encryption)
+        data_dir = Path(context.data_dir)
+        chain = build_chain(registry, self.options, data_dir, config.options)
+        security = await asyncio.to_thread(
+            build_security, registry, self.options, data_dir, config.options
         )
-        log.info("serving on %s (admission: %s)", self.server.url, ", ".join(chain.names))
+        self.server = ApiServer(storage, self.options, chain, security=security)
+        if self.options.audit_log_path:
+            from microkube_apiserver.audit.log import AuditLog
+            from microkube_apiserver.audit.policy import METADATA_FOR_ALL, load_policy
+
+            policy_file = self.options.audit_policy_file
+            policy = load_policy(policy_file) if policy_file else METADATA_FOR_ALL
+            self.server.api.audit = AuditLog(policy, self.options.audit_log_path)
+        await self.server.start()
+        await asyncio.to_thread(
+            write_kubeconfigs,
+            security.pki,
+            data_dir,
+            self.server.url,
+            kubelet_node_names(config.options),
+            self.kubeconfig_path,
+            tls=self.options.tls,
+        )
+        log.info(
+            "serving on %s (admission: %s; authorization: %s)",
+            self.server.url,
+            ", ".join(chain.names),
+            ", ".join(self.options.authorization_modes),
+        )
         print(f"export KUBECONFIG={self.kubeconfig_path}", flush=True)
         sys.stdout.flush()
 

@@ -6,6 +6,11 @@ options:
     port: 6443
     bind-address: 127.0.0.1
     service-cidr: 10.96.0.0/12
+    tls: true                       # HTTPS with the cluster PKI of <data-dir>/pki
+    anonymous-auth: null            # null: off with TLS, on without it
+    token-auth-file: null           # CSV as kube-apiserver's --token-auth-file
+    authenticators: [x509, token-file, service-account]
+    authorization-modes: [node, rbac]
 ```
 
 Unknown keys and bad values raise :class:`microkube.config.ConfigError` naming the key.
@@ -70,6 +75,33 @@ class ApiServerOptions:
     log_requests: bool = False
     #: Seconds to wait for a resourceVersion newer than the store's before answering 504.
     too_large_rv_wait: float = attrs.field(default=3.0, validator=not_negative)
+    #: An EncryptionConfiguration file (kube-apiserver's ``--encryption-provider-config``):
+    #: the resources it names are encrypted at rest. None: stored as they are.
+    encryption_provider_config: str | None = None
+    #: Where audit events go, one JSON line each (``-`` = standard output); None: no audit.
+    audit_log_path: str | None = None
+    #: The audit Policy file (``audit.k8s.io/v1``); None with a log path: Metadata for all.
+    audit_policy_file: str | None = None
+    #: Serve HTTPS with the cluster PKI (minted into ``<data-dir>/pki`` on first start).
+    tls: bool = True
+    #: Extra names and addresses for the serving certificate (kube-apiserver's SANs).
+    tls_san: tuple[str, ...] = ()
+    #: Requests without credentials run as ``system:anonymous``; None = only without TLS.
+    anonymous_auth: bool | None = None
+    #: Static bearer tokens, kube-apiserver's ``--token-auth-file`` CSV format.
+    token_auth_file: str | None = None
+    #: Authenticators (``microkube_authenticators``) asked in this order.
+    authenticators: tuple[str, ...] = ("x509", "token-file", "service-account")
+    #: Authorizers (``microkube_authorizers``) asked in this order (``--authorization-mode``).
+    authorization_modes: tuple[str, ...] = ("node", "rbac")
+    #: ``iss`` of service-account tokens, and their default audience.
+    service_account_issuer: str = "https://kubernetes.default.svc.cluster.local"
+    #: Cluster DNS domain (for the serving certificate's ``kubernetes.default.svc.<domain>``).
+    cluster_domain: str = "cluster.local"
+
+    @property
+    def anonymous(self) -> bool:
+        return (not self.tls) if self.anonymous_auth is None else self.anonymous_auth
 
     @property
     def node_port_range(self) -> tuple[int, int]:

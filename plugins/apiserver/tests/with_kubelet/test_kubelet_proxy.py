@@ -21,6 +21,11 @@ def _server(cluster) -> str:
     return config["clusters"][0]["cluster"]["server"]
 
 
+def _session(cluster) -> aiohttp.ClientSession:
+    """A raw HTTP client speaking TLS as the cluster's admin."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=cluster.ssl_context()))
+
+
 async def test_kubectl_logs_goes_to_the_kubelet_with_upstream_query(cluster, kubelet, helpers):
     await helpers.create_pod(cluster.client(), "web", "node-1")
     result = await cluster.kubectl("logs", "web", "--tail=5", "--timestamps", "--since=1h")
@@ -33,7 +38,7 @@ async def test_kubectl_logs_goes_to_the_kubelet_with_upstream_query(cluster, kub
 async def test_logs_follow_streams_until_the_client_leaves(cluster, kubelet, helpers):
     await helpers.create_pod(cluster.client(), "web", "node-1")
     url = f"{_server(cluster)}/api/v1/namespaces/default/pods/web/log?follow=true"
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
+    async with _session(cluster) as session, session.get(url) as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain")
         lines = [await response.content.readline() for _ in range(6)]
@@ -54,7 +59,7 @@ async def test_log_container_choice_and_errors(cluster, kubelet, helpers):
     await helpers.create_pod(api, "pending", None)
     await helpers.create_pod(api, "waits", "node-1", ("waiting",))
     base = f"{_server(cluster)}/api/v1/namespaces/default/pods"
-    async with aiohttp.ClientSession() as session:
+    async with _session(cluster) as session:
 
         async def get(path: str) -> tuple[int, str]:
             async with session.get(f"{base}/{path}") as response:
@@ -115,7 +120,7 @@ async def test_exec_errors_before_reaching_a_kubelet(cluster, kubelet, helpers):
     result = await cluster.kubectl("exec", "pending", "--", "echo", check=False)
     assert "pod pending does not have a host assigned" in result.stderr
     base = f"{_server(cluster)}/api/v1/namespaces/default/pods"
-    async with aiohttp.ClientSession() as session:
+    async with _session(cluster) as session:
         async with session.post(f"{base}/two/exec?command=ls&stdout=true") as response:
             assert response.status == 400
             assert (await response.json())["message"] == (
@@ -129,7 +134,7 @@ async def test_non_upgrade_answers_of_the_kubelet_are_relayed(cluster, kubelet, 
     await helpers.create_pod(cluster.client(), "web", "node-1")
     url = f"{_server(cluster)}/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true"
     headers = {"Connection": "Upgrade", "Upgrade": "SPDY/3.1"}
-    async with aiohttp.ClientSession() as session, session.post(url, headers=headers) as response:
+    async with _session(cluster) as session, session.post(url, headers=headers) as response:
         assert response.status == 400
         assert await response.text() == "fake kubelet: only websocket streams"
 
@@ -146,7 +151,7 @@ async def test_portforward_bytes_are_spliced_both_ways(cluster, kubelet, helpers
     url = f"{_server(cluster)}/api/v1/namespaces/default/pods/web/portforward?ports=8080"
     protocols = ("SPDY/3.1+portforward.k8s.io",)
     async with (
-        aiohttp.ClientSession() as session,
+        _session(cluster) as session,
         session.ws_connect(url, protocols=protocols) as ws,
     ):
         assert ws.protocol == "SPDY/3.1+portforward.k8s.io"
@@ -164,7 +169,7 @@ async def test_unreachable_kubelet_is_an_error_status(cluster, kubelet, helpers)
     assert result.returncode != 0
     assert "containerLogs/default/web/main" in result.stderr
     url = f"{_server(cluster)}/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true"
-    async with aiohttp.ClientSession() as session, session.post(url) as response:
+    async with _session(cluster) as session, session.post(url) as response:
         assert response.status == 500
         assert (await response.json())["message"].startswith("error dialing backend")
 
@@ -173,8 +178,8 @@ async def test_spdy_upgrade_is_spliced_raw(cluster, kubelet, helpers):
     """kubectl's SPDY fallback: a POST with ``Upgrade: SPDY/3.1``, answered 101 by the
     kubelet, then raw bytes both ways."""
     await helpers.create_pod(cluster.client(), "web", "node-1")
-    host, port = _server(cluster).removeprefix("http://").split(":")
-    reader, writer = await asyncio.open_connection(host, int(port))
+    host, port = _server(cluster).removeprefix("https://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port), ssl=cluster.ssl_context())
     try:
         writer.write(
             b"POST /api/v1/namespaces/default/pods/web/exec?command=reverse&stdout=true "

@@ -95,7 +95,9 @@ async def test_selectors_and_not_found(cluster):
     )
     assert 'pods.metrics.k8s.io "default/nope" not found' in result.stderr
     server = json.loads(cluster.kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=cluster.ssl_context())
+    ) as session:
         url = f"{server}{METRICS}/namespaces/default/pods"
         async with session.post(url, json={}) as response:
             assert response.status == 405

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import stat
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +30,8 @@ __all__ = ["PodVolumes", "VolumeError", "VolumeSources", "container_mounts"]
 
 log = logging.getLogger(__name__)
 
+#: A projected service-account token is requested again after this share of its lifetime.
+TOKEN_REFRESH_FRACTION = 0.8
 _PLUGIN_DIRS = {
     "emptyDir": "kubernetes.io~empty-dir",
     "configMap": "kubernetes.io~configmap",
@@ -79,6 +82,10 @@ class PodVolumes:
         self.allocatable = dict(allocatable or {})
         self.paths: dict[str, str] = {}
         self._tmpfs: list[Path] = []
+        #: (namespace, account, audience, seconds) -> (token, monotonic time to refresh it);
+        #: a bound token is reused until 80% of its lifetime passed, as the kubelet's token
+        #: manager does, not fetched again on every volume refresh.
+        self._tokens: dict[tuple[str, str, str, int], tuple[str, float]] = {}
         #: things worth an event that are not failures (e.g. no tmpfs without root)
         self.notes: list[str] = notes if notes is not None else []
 
@@ -248,24 +255,37 @@ class PodVolumes:
                 files.update(self._downward_files(pod, source["downwardAPI"], mode, pod_ip))
             elif "serviceAccountToken" in source:
                 token_source = source["serviceAccountToken"]
-                account = (pod.get("spec") or {}).get("serviceAccountName") or "default"
-                try:
-                    token = await self.sources.request_token(
-                        namespace,
-                        account,
-                        audiences=[token_source["audience"]]
-                        if token_source.get("audience")
-                        else [],
-                        expiration_seconds=int(token_source.get("expirationSeconds", 3600)),
-                        pod=pod,
-                    )
-                except Exception as exc:
-                    raise ContainerConfigError(f"failed to fetch token: {exc}") from None
+                token = await self._token(pod, namespace, token_source)
                 files[token_source.get("path", "token")] = (token.encode(), mode)
             else:
                 kinds = ", ".join(sorted(source)) or "(none)"
                 raise ContainerConfigError(f"projected source {kinds} is not supported")
         return files
+
+    async def _token(
+        self, pod: Mapping[str, Any], namespace: str, token_source: Mapping[str, Any]
+    ) -> str:
+        """The pod's bound token for one projected source: the cached one until 80% of its
+        lifetime passed, then a new TokenRequest."""
+        account = (pod.get("spec") or {}).get("serviceAccountName") or "default"
+        audience = str(token_source.get("audience") or "")
+        seconds = int(token_source.get("expirationSeconds", 3600))
+        key = (namespace, account, audience, seconds)
+        cached = self._tokens.get(key)
+        if cached is not None and time.monotonic() < cached[1]:
+            return cached[0]
+        try:
+            token = await self.sources.request_token(
+                namespace,
+                account,
+                audiences=[audience] if audience else [],
+                expiration_seconds=seconds,
+                pod=pod,
+            )
+        except Exception as exc:
+            raise ContainerConfigError(f"failed to fetch token: {exc}") from None
+        self._tokens[key] = (token, time.monotonic() + TOKEN_REFRESH_FRACTION * seconds)
+        return token
 
 
 def _project(

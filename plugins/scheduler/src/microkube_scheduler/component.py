@@ -62,7 +62,11 @@ class SchedulerComponent:
     async def start(self) -> None:
         parallelism = self.configuration.parallelism
         self.api = await connect(
-            self.context.data_dir, self.options, within=START_WITHIN, max_idle=parallelism + 4
+            self.context.data_dir,
+            self.options,
+            identity="scheduler",
+            within=START_WITHIN,
+            max_idle=parallelism + 4,
         )
         try:
             self.recorder = EventRecorder(self.api, COMPONENT)

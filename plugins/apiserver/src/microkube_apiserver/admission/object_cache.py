@@ -35,13 +35,24 @@ class ObjectCache(Generic[T]):
     """Name (the key after ``prefix``) -> ``project(stored object)``, for one prefix (by
     default the object itself; a cache that needs one fact of each keeps only that)."""
 
-    def __init__(self, storage: Storage, prefix: str, project: Callable[[Any], T] = _same) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        prefix: str,
+        project: Callable[[Any], T] = _same,
+        on_change: Callable[[str, T | None, T | None], None] | None = None,
+    ) -> None:
         self._storage = storage
         self._prefix = prefix
         self._project = project
+        #: ``(name, old, new)`` after each change (None = absent), for incremental indices.
+        self._on_change = on_change
         self._objects: dict[str, T] = {}
         self._task: asyncio.Task[None] | None = None
         self.synced = False
+        #: Bumped on every change seen (a list or a watch event): a user deriving an index
+        #: from ``values()`` rebuilds it when this moved.
+        self.generation = 0
 
     def start(self) -> None:
         """Start following the store (needs a running event loop)."""
@@ -84,11 +95,14 @@ class ObjectCache(Generic[T]):
             self.synced = True
             async for response in watch:
                 for event in response.events:
+                    self.generation += 1
                     name = event.kv.key.removeprefix(self._prefix)
+                    old = self._objects.get(name)
                     if event.type is EventType.DELETE:
                         self._objects.pop(name, None)
                     else:
                         self._put(self._objects, name, event.kv.value)
+                    self._changed(name, old, self._objects.get(name))
         finally:
             with contextlib.suppress(Exception):
                 await watch.close()
@@ -106,8 +120,20 @@ class ObjectCache(Generic[T]):
                 start_after = kv.key
                 self._put(objects, kv.key.removeprefix(self._prefix), kv.value)
             if not page.more:
-                self._objects = objects
+                previous, self._objects = self._objects, objects
+                self.generation += 1
+                for name in previous.keys() - objects.keys():
+                    self._changed(name, previous[name], None)
+                for name, value in objects.items():
+                    self._changed(name, previous.get(name), value)
                 return revision
+
+    def _changed(self, name: str, old: T | None, new: T | None) -> None:
+        if self._on_change is not None and (old is not None or new is not None):
+            try:
+                self._on_change(name, old, new)
+            except Exception:
+                log.exception("the index over %s failed on %s", self._prefix, name)
 
     def _put(self, objects: dict[str, T], name: str, value: bytes) -> None:
         """Record the stored object; one that is not JSON is left out (its user reads it)."""

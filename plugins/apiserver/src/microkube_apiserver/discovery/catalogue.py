@@ -257,6 +257,8 @@ _POD_SUBRESOURCES = (
     _status("Pod"),
 )
 _RBAC = "rbac.authorization.k8s.io"
+_AUTHZ = "authorization.k8s.io"
+_CREATE = ("create",)
 
 #: The kinds of issue 3 (and the workload kinds beside them), as Kubernetes 1.32 names them.
 BUILTIN_RESOURCES: tuple[Resource, ...] = (
@@ -363,6 +365,36 @@ BUILTIN_RESOURCES: tuple[Resource, ...] = (
     _resource(_RBAC, "clusterroles", "ClusterRole", namespaced=False),
     _resource(_RBAC, "rolebindings", "RoleBinding"),
     _resource(_RBAC, "roles", "Role"),
+    # admissionregistration.k8s.io/v1
+    _resource(
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        namespaced=False,
+    ),
+    _resource(
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        namespaced=False,
+    ),
+    # authorization.k8s.io/v1, authentication.k8s.io/v1: reviews, answered and never stored
+    _resource(_AUTHZ, "localsubjectaccessreviews", "LocalSubjectAccessReview", verbs=_CREATE),
+    *(
+        _resource(_AUTHZ, plural, kind, namespaced=False, verbs=_CREATE)
+        for plural, kind in (
+            ("selfsubjectaccessreviews", "SelfSubjectAccessReview"),
+            ("selfsubjectrulesreviews", "SelfSubjectRulesReview"),
+            ("subjectaccessreviews", "SubjectAccessReview"),
+        )
+    ),
+    _resource(
+        "authentication.k8s.io",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+        namespaced=False,
+        verbs=_CREATE,
+    ),
     # coordination.k8s.io/v1, discovery.k8s.io/v1
     _resource("coordination.k8s.io", "leases", "Lease"),
     _resource("discovery.k8s.io", "endpointslices", "EndpointSlice"),

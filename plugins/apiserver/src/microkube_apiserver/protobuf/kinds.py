@@ -75,7 +75,12 @@ _BY_GROUP_VERSION: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "authorization.k8s.io/v1": (
         "authorization",
-        ("LocalSubjectAccessReview", "SelfSubjectAccessReview", "SubjectAccessReview"),
+        (
+            "LocalSubjectAccessReview",
+            "SelfSubjectAccessReview",
+            "SelfSubjectRulesReview",
+            "SubjectAccessReview",
+        ),
     ),
 }
 

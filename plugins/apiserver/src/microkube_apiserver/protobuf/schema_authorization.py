@@ -52,4 +52,23 @@ SubjectAccessReviewStatus
    4 denied                             bool
    2 reason                             string
    3 evaluationError                    string
+SelfSubjectRulesReview
+   1 metadata                           meta.ObjectMeta
+   2 spec                               SelfSubjectRulesReviewSpec
+   3 status                             SubjectRulesReviewStatus
+SelfSubjectRulesReviewSpec
+   1 namespace                          string
+SubjectRulesReviewStatus
+   1 resourceRules                      []ResourceRule
+   2 nonResourceRules                   []NonResourceRule
+   3 incomplete                         bool!
+   4 evaluationError                    string
+ResourceRule
+   1 verbs                              []string
+   2 apiGroups                          []string
+   3 resources                          []string
+   4 resourceNames                      []string
+NonResourceRule
+   1 verbs                              []string
+   2 nonResourceURLs                    []string
 """

@@ -115,3 +115,7 @@ async def bootstrap(api: Api, port: int) -> None:
                 sync=False,
                 group="scheduling.k8s.io",
             )
+    if api.resource("rbac.authorization.k8s.io", "clusterroles") is not None:
+        from microkube_apiserver.authz.reconcile import reconcile_bootstrap_policy
+
+        await reconcile_bootstrap_policy(api)

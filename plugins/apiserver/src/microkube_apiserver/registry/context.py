@@ -39,6 +39,12 @@ class Api:
     #: The ``metrics.k8s.io`` samples gathered from kubelets (a ``metrics.summary.SummaryCache``,
     #: made on first use).
     metrics_cache: Any = attrs.field(default=None, eq=False)
+    #: Authentication and authorization (an ``authn.front_door.FrontDoor``); None: open.
+    front_door: Any = attrs.field(default=None, eq=False)
+    #: Signs service-account tokens (an ``authn.tokens.TokenIssuer``); None: no TokenRequest.
+    token_issuer: Any = attrs.field(default=None, eq=False)
+    #: The audit log (an ``audit.log.AuditLog``); None: no audit.
+    audit: Any = attrs.field(default=None, eq=False)
 
     def resource(self, group: str, plural: str) -> Resource | None:
         """The served resource ``plural`` of ``group`` (its first, preferred version)."""

@@ -7,14 +7,17 @@ becomes its Status; any other exception is logged with its traceback and answere
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 
 from aiohttp import web
 
 from microkube_apiserver import errors
+from microkube_apiserver.audit.record import record_request
 from microkube_apiserver.discovery import DiscoveryEndpoints
 from microkube_apiserver.registry.context import Api
+from microkube_apiserver.server.auth_step import authenticate_request, authorize_request
 from microkube_apiserver.server.paths import not_found, parse_resource_path
 from microkube_apiserver.server.resources import handle_resource
 from microkube_apiserver.server.responses import error_response
@@ -29,6 +32,7 @@ _HEALTH = ("/healthz", "/livez", "/readyz")
 def build_app(api: Api, discovery: DiscoveryEndpoints) -> web.Application:
     async def dispatch(request: web.Request) -> web.StreamResponse:
         started = time.monotonic()
+        received = datetime.datetime.now(datetime.UTC) if api.audit is not None else None
         try:
             response = await _route(request, api, discovery)
         except errors.ApiError as exc:
@@ -36,6 +40,8 @@ def build_app(api: Api, discovery: DiscoveryEndpoints) -> web.Application:
         except Exception as exc:
             log.exception("%s %s failed", request.method, request.path_qs)
             response = error_response(errors.internal_error(f"{type(exc).__name__}: {exc}"))
+        if received is not None:
+            await record_request(api.audit, request, api, response.status, received)
         if api.options.log_requests:
             log.info(
                 "%s %s %s %.1fms",
@@ -58,7 +64,9 @@ async def _route(
     path = request.path
     if path.rstrip("/") in _HEALTH or path.startswith(tuple(h + "/" for h in _HEALTH)):
         return web.Response(text="ok", content_type="text/plain")
+    await authenticate_request(request, api)
     resource_path = parse_resource_path(request.raw_path, api.catalogue)
+    await authorize_request(request, api, resource_path)
     if resource_path is not None:
         special = special_handler(resource_path)
         if special is not None:

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from microkube_apiserver import errors
+from microkube_apiserver.audit.log import BODY_KEY
 from microkube_apiserver.protobuf import MEDIA_TYPE as PROTOBUF
 from microkube_apiserver.protobuf import ProtobufError, decode_envelope
 from microkube_apiserver.yamljson import (
@@ -42,6 +43,7 @@ async def read_body(request: web.BaseRequest, limit: int) -> bytes:
     data = await request.content.read(limit + 1)
     if len(data) > limit:
         raise errors.request_entity_too_large(limit)
+    request[BODY_KEY] = data  # for the audit log (Request level)
     return data
 
 

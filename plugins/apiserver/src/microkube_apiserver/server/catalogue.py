@@ -1,7 +1,7 @@
 """The catalogue this server serves: discovery advertises exactly what is routed.
 
-The discovery package's catalogue lists every subresource Kubernetes has; the one that needs
-the security issue (``serviceaccounts/token``) is left out until it is served.
+The discovery package's catalogue lists every subresource Kubernetes has; any listed in
+``NOT_SERVED`` is left out of discovery until it is served (none today).
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ from microkube_apiserver.discovery import DEFAULT_CATALOGUE, Catalogue
 __all__ = ["NOT_SERVED", "served_catalogue"]
 
 #: (group, plural) -> subresources not served yet.
-NOT_SERVED: dict[tuple[str, str], frozenset[str]] = {
-    ("", "serviceaccounts"): frozenset({"token"}),
-}
+NOT_SERVED: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def served_catalogue(base: Catalogue = DEFAULT_CATALOGUE) -> Catalogue:

@@ -19,6 +19,7 @@ from microkube_apiserver.registry.patch import patch
 from microkube_apiserver.registry.patching import APPLY, PATCH_TYPES
 from microkube_apiserver.registry.reads import get_object, list_json, list_objects
 from microkube_apiserver.registry.replace import replace
+from microkube_apiserver.server.auth_step import request_user
 from microkube_apiserver.server.bodies import decode_body, media_type, read_body
 from microkube_apiserver.server.output import negotiate_output
 from microkube_apiserver.server.paths import ResourcePath
@@ -52,7 +53,11 @@ def _write_options(request: web.BaseRequest, *, derive_manager: bool = True) -> 
     if not manager and derive_manager:
         manager = manager_from_user_agent(request.headers.get("User-Agent"))
     return WriteOptions(
-        dry_run=dry_run, field_manager=manager, field_validation=validation, force=force
+        dry_run=dry_run,
+        field_manager=manager,
+        field_validation=validation,
+        force=force,
+        user=request_user(request),
     )
 
 
@@ -190,6 +195,7 @@ async def _delete(
             dry_run=True,
             field_manager=options.field_manager,
             field_validation=options.field_validation,
+            user=options.user,
         )
     if path.name:
         _require_verb(path, "delete")

@@ -1,5 +1,6 @@
 """Resource paths not served by the generic registry: the pod subresources proxied to the
-kubelet, and the computed ``metrics.k8s.io`` resources."""
+kubelet, a ServiceAccount's ``token`` (TokenRequest), and the computed ``metrics.k8s.io``
+resources."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from microkube_apiserver.authn.token_request import handle_token_request
+from microkube_apiserver.authz.reviews import handle_review, is_review
 from microkube_apiserver.kubelet.handler import KUBELET_SUBRESOURCES, handle_kubelet_subresource
 from microkube_apiserver.metrics.handler import handle_metrics
 from microkube_apiserver.registry.context import Api
@@ -22,6 +25,10 @@ def special_handler(path: ResourcePath) -> Handler | None:
     resource = path.resource
     if resource.group == "" and resource.plural == "pods":
         return handle_kubelet_subresource if path.subresource in KUBELET_SUBRESOURCES else None
+    if resource.group == "" and resource.plural == "serviceaccounts":
+        return handle_token_request if path.subresource == "token" else None
     if resource.group == "metrics.k8s.io":
         return handle_metrics
+    if is_review(path):
+        return handle_review
     return None

@@ -223,3 +223,20 @@ SCALE = Printer(
     ),
     _scale_row,
 )
+
+# --- mutating/validating webhook configurations ---------------------------------------------
+
+
+def _webhooks_row(obj: Mapping[str, Any], now: datetime) -> list[Any]:
+    name, age = _name_age(obj, now)
+    return [name, len(obj.get("webhooks") or ()), age]
+
+
+WEBHOOK_CONFIGURATION = Printer(
+    (
+        NAME,
+        Column("Webhooks", "integer", description="Webhooks indicates the number of webhooks."),
+        AGE,
+    ),
+    _webhooks_row,
+)

@@ -83,6 +83,12 @@ _BUILTIN: dict[tuple[str, str], Printer] = {
     ("scheduling.k8s.io", "priorityclasses"): printers_scaling.PRIORITY_CLASS,
     ("metrics.k8s.io", "nodes"): printers_metrics.NODE_METRICS,
     ("metrics.k8s.io", "pods"): printers_metrics.POD_METRICS,
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): (
+        printers_misc.WEBHOOK_CONFIGURATION
+    ),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): (
+        printers_misc.WEBHOOK_CONFIGURATION
+    ),
     ("rbac.authorization.k8s.io", "rolebindings"): printers_misc.ROLE_BINDING,
     ("rbac.authorization.k8s.io", "clusterrolebindings"): printers_misc.CLUSTER_ROLE_BINDING,
     # Upstream serves roles and clusterroles with the default convertor (NAME, CREATED AT).

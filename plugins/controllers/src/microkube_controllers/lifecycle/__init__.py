@@ -1,5 +1,5 @@
-"""Lifecycle controllers: namespace, serviceaccount, garbagecollector, endpointslice,
-endpoints, nodelifecycle and podgc, named as kube-controller-manager names them.
+"""Lifecycle controllers: namespace, serviceaccount, root-ca-cert-publisher, garbagecollector,
+endpointslice, endpoints, nodelifecycle and podgc, named as kube-controller-manager names them.
 
 Only the hook implementation lives here; each controller is imported when its factory runs.
 """
@@ -24,6 +24,12 @@ def _serviceaccount(context: ControllerContext) -> Controller:
     from microkube_controllers.lifecycle.serviceaccount import ServiceAccountController
 
     return ServiceAccountController(context)
+
+
+def _root_ca_publisher(context: ControllerContext) -> Controller:
+    from microkube_controllers.lifecycle.rootca import RootCAPublisher
+
+    return RootCAPublisher(context)
 
 
 def _garbagecollector(context: ControllerContext) -> Controller:
@@ -67,6 +73,7 @@ def microkube_controllers() -> dict[str, ControllerFactory]:
     return {
         "namespace": _namespace,
         "serviceaccount": _serviceaccount,
+        "root-ca-cert-publisher": _root_ca_publisher,
         "garbagecollector": _garbagecollector,
         "endpointslice": _endpointslice,
         "endpoints": _endpoints,

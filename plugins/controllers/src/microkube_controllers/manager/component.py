@@ -56,7 +56,7 @@ class ControllerManager:
         informers, or once another manager is seen holding the lease (bounded by the lease
         duration plus a margin)."""
         kubeconfig = {"kubeconfig": self.options.kubeconfig} if self.options.kubeconfig else {}
-        self.api = await connect(self.context.data_dir, kubeconfig)
+        self.api = await connect(self.context.data_dir, kubeconfig, identity="controller-manager")
         main = self._campaign() if self.options.leader_elect else self._lead()
         self._task = asyncio.create_task(main, name="controller-manager")
         wait = asyncio.ensure_future(self._settled.wait())

@@ -97,8 +97,10 @@ def default_pod(pod: dict[str, Any]) -> None:
     DefaultTolerationSeconds plugin's)."""
     spec = pod.setdefault("spec", {})
     default_pod_spec(spec)
-    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
-    spec["serviceAccountName"] = account
-    spec["serviceAccount"] = account
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    if "kubernetes.io/config.mirror" not in annotations:  # mirror pods have no account
+        account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+        spec["serviceAccountName"] = account
+        spec["serviceAccount"] = account
     spec.setdefault("priority", 0)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
