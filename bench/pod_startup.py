@@ -1,12 +1,15 @@
 """Pod start-up through the whole stack, and what the cluster costs when idle (issue 7's figures).
 
-Starts ``microkube up`` as a subprocess (API server, controller manager, scheduler and one
-kubelet with the process runtime, sqlite storage, a fresh temporary data dir, ephemeral
-ports), waits for its node to be Ready, and stops it by PID at the end (SIGTERM, then SIGKILL).
+Starts ``microkube up`` as a subprocess (API server, controller manager, scheduler, one
+kubelet with the process runtime, kube-proxy and DNS, sqlite storage, a fresh temporary data
+dir, ephemeral ports), waits for its node to be Ready, and stops it by PID at the end
+(SIGTERM, then SIGKILL). ``up`` programs the node's network (a CNI bridge, nftables rules), so
+the whole run happens in a network namespace the bench makes and removes
+(:class:`microkube.testing.netns.NetNamespace` with an uplink): the host is left untouched.
 
-``--runtime containerd``: the kubelet drives a real containerd instead, started by PID in a
-network namespace of its own (:class:`microkube.testing.containerd.Containerd`, which also
-builds and imports the busybox and pause images); its pods are removed before it stops.
+``--runtime containerd``: the kubelet drives a real containerd instead, started by PID in the
+same namespace (:class:`microkube.testing.containerd.Containerd`, which also builds and
+imports the busybox and pause images); its pods are removed before it stops.
 The second kubelet of ``kubelet_idle_rss_mb`` is then not run (it would share the
 containerd), so that figure is reported for the process runtime only.
 
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from microkube.client import ApiClient
+from microkube.testing.netns import NetNamespace
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -242,7 +246,7 @@ async def _startups(api: ApiClient, pods: int, within: float) -> list[float]:
 
 
 @contextlib.contextmanager
-def _containerd(runtime: str) -> Iterator[dict[str, Any] | None]:
+def _containerd(runtime: str, netns: str) -> Iterator[dict[str, Any] | None]:
     """The containerd options of the run (None: the process runtime)."""
     if runtime != "containerd":
         yield None
@@ -258,7 +262,7 @@ def _containerd(runtime: str) -> Iterator[dict[str, Any] | None]:
         raise BenchError(f"containerd cannot run here: {missing}")
     base = Path(tempfile.mkdtemp(prefix="mkbench-"))  # short: socket paths stop at 108 bytes
     try:
-        with Containerd(base) as daemon:
+        with Containerd(base, netns=netns) as daemon:
             daemon.import_archive(
                 busybox_image_archive(base / "images" / "bench.tar", f"docker.io/library/{IMAGE}")
             )
@@ -272,8 +276,10 @@ def _containerd(runtime: str) -> Iterator[dict[str, Any] | None]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-async def _run(args: argparse.Namespace, work: Path) -> list[tuple[str, float, str, dict]]:
-    with _containerd(args.runtime) as containerd:
+async def _run(
+    args: argparse.Namespace, work: Path, netns: str
+) -> list[tuple[str, float, str, dict]]:
+    with _containerd(args.runtime, netns) as containerd:
         return await _run_cluster(args, work, containerd)
 
 
@@ -352,7 +358,10 @@ def main(argv: list[str] | None = None) -> None:
     args.idle_seconds = args.idle_seconds or (3.0 if args.quick else 10.0)
     work = Path(tempfile.mkdtemp(prefix="microkube-pod-startup-"))
     try:
-        figures = asyncio.run(_run(args, work))
+        with NetNamespace() as host:
+            host.add_uplink()
+            # On a thread inside the namespace: the processes it starts are born there.
+            figures = host.call(lambda: asyncio.run(_run(args, work, host.path)))
     except BenchError as exc:
         _log(f"run failed: {exc}")
         sys.exit(1)

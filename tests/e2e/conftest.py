@@ -226,10 +226,7 @@ def _host_namespace() -> NetNamespace:
     address and a default route (a port-less bridge: nothing leaves it)."""
     host = NetNamespace().start()
     try:
-        host.run("ip", "link", "add", "uplink0", "type", "bridge")
-        host.run("ip", "addr", "add", "192.168.250.2/24", "dev", "uplink0")
-        host.run("ip", "link", "set", "uplink0", "up")
-        host.run("ip", "route", "add", "default", "via", "192.168.250.1", "dev", "uplink0")
+        host.add_uplink()
     except BaseException:
         host.close()
         raise

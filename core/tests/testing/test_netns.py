@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 
 from microkube.testing.netns import NetNamespace
 
@@ -29,3 +30,14 @@ def test_commands_and_threads_run_inside_and_close_leaves_nothing():
             ns.call(lambda: socket.create_connection(("10.123.0.1", port), timeout=1).close())
     assert not os.path.exists(f"/proc/{pid}")
     assert os.readlink("/proc/self/ns/net") != inside
+
+
+def test_an_uplink_gives_the_namespace_a_host_address_and_default_route():
+    with NetNamespace() as ns:
+        ns.add_uplink("192.168.251.2/24", "192.168.251.1")
+        assert "192.168.251.2/24" in ns.run("ip", "-br", "addr", "show", "uplink0").stdout
+        assert "default via 192.168.251.1" in ns.run("ip", "route").stdout
+        assert (
+            "uplink0"
+            not in subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
+        )

@@ -60,6 +60,18 @@ class NetNamespace:
         self.run("ip", "link", "set", "lo", "up")
         return self
 
+    def add_uplink(
+        self, address: str = "192.168.250.2/24", gateway: str = "192.168.250.1"
+    ) -> NetNamespace:
+        """Make the namespace look like a machine's host network: an uplink with ``address``
+        and a default route via ``gateway`` (a port-less bridge, so nothing leaves it).
+        Components that pick "the host's address" (the route toward a Service IP) find one."""
+        self.run("ip", "link", "add", "uplink0", "type", "bridge")
+        self.run("ip", "addr", "add", address, "dev", "uplink0")
+        self.run("ip", "link", "set", "uplink0", "up")
+        self.run("ip", "route", "add", "default", "via", gateway, "dev", "uplink0")
+        return self
+
     def run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a command inside the namespace; with ``check``, failure raises with stderr."""
         result = subprocess.run(
