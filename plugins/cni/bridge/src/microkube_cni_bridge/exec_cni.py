@@ -83,17 +83,18 @@ class ExecCNI:
             if self.loopback:
                 await self._run_list(_loopback(self.cni_version), "ADD", _lo(ctx), None, {})
             capability_args = dict(ctx.capability_args)
+            network = _without_idle_portmap(self.network_list, capability_args)
             try:
-                result = await self._run_list(self.network_list, "ADD", ctx, None, capability_args)
+                result = await self._run_list(network, "ADD", ctx, None, capability_args)
             except CNIError:
                 with contextlib.suppress(CNIError):  # the ADD's error is the one to report
-                    await self._run_list(self.network_list, "DEL", ctx, None, capability_args)
+                    await self._run_list(network, "DEL", ctx, None, capability_args)
                 raise
             entry = CachedAttachment(
                 container_id=ctx.container_id,
                 ifname=ctx.ifname,
                 netns=ctx.netns,
-                network=copy.deepcopy(self.network_list),
+                network=copy.deepcopy(network),
                 capability_args=capability_args,
                 cni_args=_cni_args(ctx),
                 result=result,
@@ -282,3 +283,16 @@ def _validate(ctx: CNIContext, *, need_netns: bool) -> None:
     name = ctx.ifname
     if not name or len(name) > 15 or name in (".", "..") or any(c in name for c in "/: \t\n"):
         raise CNIError(INVALID_ENVIRONMENT, f"invalid interface name {name!r}")
+
+
+def _without_idle_portmap(
+    network_list: Mapping[str, Any], capability_args: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The list to run for one attachment: ``portmap`` is left out when the pod maps no
+    ports (it would only exec to do nothing; a pod start runs several plugins, and each exec
+    of a Go binary costs milliseconds of CPU). The list actually run is what the cache keeps,
+    so DEL undoes exactly what ADD did."""
+    if capability_args.get("portMappings"):
+        return dict(network_list)
+    plugins = [p for p in network_list.get("plugins", []) if p.get("type") != "portmap"]
+    return {**network_list, "plugins": plugins}
