@@ -192,6 +192,7 @@ EVERY_REGISTER_HOOK = [
     "microkube_admission_plugins",
     "microkube_authenticators",
     "microkube_authorizers",
+    "microkube_audit_backends",
     "microkube_components",
     "microkube_commands",
 ]

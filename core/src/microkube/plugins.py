@@ -37,7 +37,11 @@ GROUPS: Mapping[str, tuple[str, ...]] = {
     "microkube.proxy": ("microkube_service_proxies",),
     "microkube.cloud": ("microkube_cloud_providers",),
     "microkube.admission": ("microkube_admission_plugins",),
-    "microkube.auth": ("microkube_authenticators", "microkube_authorizers"),
+    "microkube.auth": (
+        "microkube_authenticators",
+        "microkube_authorizers",
+        "microkube_audit_backends",
+    ),
     "microkube.components": ("microkube_components",),
     "microkube.commands": ("microkube_commands",),
 }

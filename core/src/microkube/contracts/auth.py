@@ -2,7 +2,8 @@
 
 Authenticators turn a request's credentials into a user (None = "not mine, ask the next one");
 authorizers answer allow / deny / no opinion for one request's attributes, as Kubernetes'
-union authorizer chain does.
+union authorizer chain does; audit backends receive the audit Events the API server's policy
+keeps, as kube-apiserver's log and webhook backends do.
 """
 
 from __future__ import annotations
@@ -62,3 +63,16 @@ class Authenticator(Protocol):
 @runtime_checkable
 class Authorizer(Protocol):
     async def authorize(self, attributes: AuthorizationAttributes) -> AuthorizationResult: ...
+
+
+@runtime_checkable
+class AuditBackend(Protocol):
+    """Where audit Events go. ``process`` gets each ``audit.k8s.io/v1`` Event (a JSON-shaped
+    mapping: stage ``ResponseComplete``, level, user, verb, objectRef, ...) that the policy
+    keeps, in the order requests complete; it must not fail the request (the API server logs
+    what it raises). Secrets' bodies never reach a backend."""
+
+    async def process(self, event: Mapping[str, Any]) -> None: ...
+
+    async def close(self) -> None:
+        """Flush and release what the backend holds (called once, at server stop)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +112,35 @@ class ApiServer:
         if self.api.front_door is not None:
             await self.api.front_door.close()
         if self.api.audit is not None:
-            self.api.audit.close()
+            await self.api.audit.close()
         await self.storage.close()
+
+
+def build_auditor(
+    registry: Any,
+    options: ApiServerOptions,
+    data_dir: Path,
+    plugin_options: Mapping[str, Mapping[str, Any]],
+) -> Any:
+    """The auditor of the enabled audit backends (``audit-backends``, plus ``log`` when
+    ``audit-log-path`` is set), or None when none is."""
+    names = list(options.audit_backends)
+    if options.audit_log_path and "log" not in names:
+        names.insert(0, "log")
+    if not names:
+        return None
+    from microkube_apiserver.audit.log import Auditor
+    from microkube_apiserver.audit.policy import METADATA_FOR_ALL, load_policy
+
+    backends = []
+    for name in names:
+        factory = registry.select("microkube_audit_backends", name, what="audit backend")
+        section = dict(plugin_options.get(name, {}))
+        if name == "log" and options.audit_log_path:
+            section.setdefault("path", options.audit_log_path)
+        backends.append(factory(FactoryContext(data_dir=data_dir, options=section)))
+    policy_file = options.audit_policy_file
+    return Auditor(load_policy(policy_file) if policy_file else METADATA_FOR_ALL, backends)
 
 
 class ApiServerComponent:
@@ -148,13 +176,7 @@ class ApiServerComponent:
             build_security, registry, self.options, data_dir, config.options
         )
         self.server = ApiServer(storage, self.options, chain, security=security)
-        if self.options.audit_log_path:
-            from microkube_apiserver.audit.log import AuditLog
-            from microkube_apiserver.audit.policy import METADATA_FOR_ALL, load_policy
-
-            policy_file = self.options.audit_policy_file
-            policy = load_policy(policy_file) if policy_file else METADATA_FOR_ALL
-            self.server.api.audit = AuditLog(policy, self.options.audit_log_path)
+        self.server.api.audit = build_auditor(registry, self.options, data_dir, config.options)
         await self.server.start()
         await asyncio.to_thread(
             write_kubeconfigs,

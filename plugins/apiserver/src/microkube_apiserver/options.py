@@ -82,6 +82,9 @@ class ApiServerOptions:
     audit_log_path: str | None = None
     #: The audit Policy file (``audit.k8s.io/v1``); None with a log path: Metadata for all.
     audit_policy_file: str | None = None
+    #: Audit backends by name (hook ``microkube_audit_backends``), each given the configuration
+    #: section of its name; ``audit-log-path`` alone enables ``log``. Empty: no audit.
+    audit_backends: tuple[str, ...] = ()
     #: Serve HTTPS with the cluster PKI (minted into ``<data-dir>/pki`` on first start).
     tls: bool = True
     #: Extra names and addresses for the serving certificate (kube-apiserver's SANs).

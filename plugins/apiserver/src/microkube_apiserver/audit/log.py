@@ -1,5 +1,6 @@
-"""Writing audit Events: one JSON line per request (``audit.k8s.io/v1`` Event, stage
-``ResponseComplete``) to a file, or standard output for ``-``.
+"""The auditor: one ``audit.k8s.io/v1`` Event (stage ``ResponseComplete``) per answered
+request at the level the policy chooses, handed to every enabled audit backend (the
+``microkube_audit_backends`` hook; this plugin's own is ``log``, JSON lines).
 
 Secrets are never logged beyond Metadata, whatever the policy says: their request bodies hold
 the secret values (Kubernetes leaves that to the policy; microkube promises that Secrets never
@@ -11,18 +12,19 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-import sys
-import threading
+import logging
 import uuid
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import Any
 
 from aiohttp import web
 
-from microkube.contracts.auth import AuthorizationAttributes
+from microkube.contracts.auth import AuditBackend, AuthorizationAttributes
 from microkube_apiserver.audit.policy import AuditPolicy
 
-__all__ = ["BODY_KEY", "AuditLog"]
+__all__ = ["BODY_KEY", "Auditor"]
+
+log = logging.getLogger(__name__)
 
 #: Where the request handler leaves the body it read (``request[BODY_KEY]``).
 BODY_KEY = web.RequestKey("microkube.body", bytes)
@@ -33,26 +35,25 @@ def _stamp(moment: datetime.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class AuditLog:
-    def __init__(self, policy: AuditPolicy, path: str) -> None:
+class Auditor:
+    """The policy and the backends the kept Events go to."""
+
+    def __init__(self, policy: AuditPolicy, backends: Sequence[AuditBackend]) -> None:
         self.policy = policy
-        self.path = path
-        self._lock = threading.Lock()
-        self._out: TextIO | None = None
+        self.backends = tuple(backends)
 
-    def _stream(self) -> TextIO:
-        if self._out is None:
-            if self.path == "-":
-                self._out = sys.stdout
-            else:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                self._out = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
-        return self._out
+    async def record(self, event: dict[str, Any]) -> None:
+        """Hand ``event`` to every backend; one failing does not keep it from the others."""
+        for backend in self.backends:
+            try:
+                await backend.process(event)
+            except Exception:
+                log.exception("audit backend %s failed", type(backend).__name__)
 
-    def close(self) -> None:
-        if self._out is not None and self._out is not sys.stdout:
-            self._out.close()
-        self._out = None
+    async def close(self) -> None:
+        for backend in self.backends:
+            with contextlib.suppress(Exception):
+                await backend.close()
 
     def event(
         self,
@@ -104,10 +105,3 @@ class AuditLog:
                 with contextlib.suppress(ValueError):
                     event["requestObject"] = json.loads(body)
         return event
-
-    def write(self, event: dict[str, Any]) -> None:
-        line = json.dumps(event, separators=(",", ":")) + "\n"
-        with self._lock:
-            out = self._stream()
-            out.write(line)
-            out.flush()

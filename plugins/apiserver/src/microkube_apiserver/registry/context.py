@@ -43,7 +43,7 @@ class Api:
     front_door: Any = attrs.field(default=None, eq=False)
     #: Signs service-account tokens (an ``authn.tokens.TokenIssuer``); None: no TokenRequest.
     token_issuer: Any = attrs.field(default=None, eq=False)
-    #: The audit log (an ``audit.log.AuditLog``); None: no audit.
+    #: The auditor (an ``audit.log.Auditor``); None: no audit.
     audit: Any = attrs.field(default=None, eq=False)
 
     def resource(self, group: str, plural: str) -> Resource | None:
