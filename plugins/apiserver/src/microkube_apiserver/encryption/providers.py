@@ -12,6 +12,7 @@ Keys are 16, 24 or 32 bytes (AES-128/192/256), given base64-encoded in the confi
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -26,16 +27,18 @@ class DecryptError(Exception):
     """A stored value that no configured provider can read."""
 
 
-class Transformer:
+class Transformer(ABC):
     """One provider with one key: ``prefix`` marks what it wrote."""
 
     prefix: bytes = b""
 
+    @abstractmethod
     def encrypt(self, value: bytes, key: str) -> bytes:
-        raise NotImplementedError
+        """``value`` as stored under the storage key ``key``."""
 
+    @abstractmethod
     def decrypt(self, value: bytes, key: str) -> bytes:
-        raise NotImplementedError
+        """The plain value of a stored ``value`` (DecryptError if this provider cannot)."""
 
 
 class Identity(Transformer):

@@ -12,6 +12,7 @@ import asyncio
 import ctypes
 import json
 import subprocess
+from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,8 +28,9 @@ class NftError(RuntimeError):
     """nft refused a script; the message is nft's own error text."""
 
 
-class NftEngine:
-    """Base: a single worker thread (inside ``netns`` when given) running scripts."""
+class NftEngine(ABC):
+    """Base: a single worker thread (inside ``netns`` when given) running scripts; a subclass
+    says how a script reaches nft (:class:`NftLibrary` in-process, :class:`NftCommand`)."""
 
     def __init__(self, netns: str | None = None) -> None:
         self.netns = netns
@@ -56,8 +58,9 @@ class NftEngine:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, function, *args)
 
+    @abstractmethod
     def _run(self, script: str, as_json: bool) -> str:
-        raise NotImplementedError
+        """Apply ``script`` on the worker thread; nft's output (JSON with ``as_json``)."""
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
