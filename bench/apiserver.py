@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _procs import BenchError, cpu_seconds, percentile, rss_mb, stop, tail
 
 from microkube.client.kubeconfig import load_kubeconfig
 
@@ -79,10 +80,6 @@ SEQ_KEY = "bench-seq"
 WARM = 25
 
 
-class BenchError(RuntimeError):
-    """The run itself broke (the server did not start, a request failed, ...)."""
-
-
 def _connector(**kwargs: Any) -> aiohttp.TCPConnector:
     """A connector speaking TLS as the admin when the server does."""
     return aiohttp.TCPConnector(ssl=_TLS if _TLS is not None else True, **kwargs)
@@ -90,11 +87,6 @@ def _connector(**kwargs: Any) -> aiohttp.TCPConnector:
 
 def _log(message: str) -> None:
     print(f"[apiserver bench] {message}", file=sys.stderr, flush=True)
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _pod_name(i: int) -> str:
@@ -189,13 +181,6 @@ def _storage(args: argparse.Namespace, tmp: Path) -> Iterator[Path | None]:
         yield path
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise BenchError(f"no VmRSS for pid {pid}")
-
-
 @contextlib.contextmanager
 def _server(
     data_dir: Path, storage_config: Path | None = None
@@ -214,17 +199,10 @@ def _server(
         url = _wait_serving(proc, data_dir, log_path)
         yield proc, url
     except BaseException:
-        _log(f"server log tail:\n{_tail(log_path)}")
+        _log(f"server log tail:\n{tail(log_path)}")
         raise
     finally:
-        _stop(proc)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+        stop(proc, STOP_TIMEOUT, _log)
 
 
 def _wait_serving(proc: subprocess.Popen[bytes], data_dir: Path, log_path: Path) -> str:
@@ -242,25 +220,6 @@ def _wait_serving(proc: subprocess.Popen[bytes], data_dir: Path, log_path: Path)
             return url
         time.sleep(0.05)
     raise BenchError(f"API server not serving after {START_TIMEOUT:.0f} s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        _log(f"API server (pid {proc.pid}) ignored SIGTERM; killing it")
-        proc.kill()
-        proc.wait(STOP_TIMEOUT)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads), from /proc/<pid>/stat."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _host_ticks() -> tuple[int, int]:
@@ -297,13 +256,13 @@ async def _phase(name: str, pid: int, profile_dir: Path | None) -> AsyncIterator
     usage: dict[str, Any] = {}
     delays: list[float] = []
     monitor = asyncio.create_task(_loop_delays(delays))
-    wall, server, client = time.perf_counter(), _cpu_seconds(pid), time.process_time()
+    wall, server, client = time.perf_counter(), cpu_seconds(pid), time.process_time()
     steal, ticks = _host_ticks()
     try:
         yield usage
     finally:
         wall = time.perf_counter() - wall
-        usage["server_cpu_pct"] = round(100 * (_cpu_seconds(pid) - server) / wall)
+        usage["server_cpu_pct"] = round(100 * (cpu_seconds(pid) - server) / wall)
         usage["client_cpu_pct"] = round(100 * (time.process_time() - client) / wall)
         steal_now, ticks_now = _host_ticks()
         usage["host_steal_pct"] = round(100 * (steal_now - steal) / max(1, ticks_now - ticks), 1)
@@ -311,7 +270,7 @@ async def _phase(name: str, pid: int, profile_dir: Path | None) -> AsyncIterator
         with contextlib.suppress(asyncio.CancelledError):
             await monitor
         if delays:
-            usage["client_loop_delay_p99_ms"] = round(_percentile(delays, 0.99), 2)
+            usage["client_loop_delay_p99_ms"] = round(percentile(delays, 0.99), 2)
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             try:
@@ -579,11 +538,11 @@ async def _run(args: argparse.Namespace, proc: subprocess.Popen[bytes], base: st
         **get_cpu,
         "rate_per_s": args.get_rate,
         "requests": len(lat),
-        "send_slack_p99_ms": round(_percentile(slack, 0.99), 3),
+        "send_slack_p99_ms": round(percentile(slack, 0.99), 3),
     }
-    _log(f"  p50 {_percentile(lat, 0.5):.2f} ms, p99 {_percentile(lat, 0.99):.2f} ms ({get_cpu})")
-    figures.append(("get_p50_ms", _percentile(lat, 0.5), "ms", get_extra))
-    figures.append(("get_p99_ms", _percentile(lat, 0.99), "ms", get_extra))
+    _log(f"  p50 {percentile(lat, 0.5):.2f} ms, p99 {percentile(lat, 0.99):.2f} ms ({get_cpu})")
+    figures.append(("get_p50_ms", percentile(lat, 0.5), "ms", get_extra))
+    figures.append(("get_p99_ms", percentile(lat, 0.99), "ms", get_extra))
 
     _log(f"{args.list_runs} LISTs of {args.pods} pods")
     async with _phase("list", pid, profile_dir) as list_cpu:
@@ -595,7 +554,7 @@ async def _run(args: argparse.Namespace, proc: subprocess.Popen[bytes], base: st
     list_extra = {"runs": args.list_runs, **list_cpu}
     figures.append(("list_10k_ms", statistics.median(lists), "ms", list_extra))
 
-    rss = _rss_mb(pid)
+    rss = rss_mb(pid)
     _log(f"  server RSS {rss:.0f} MiB")
     figures.append(("rss_mb", rss, "MiB", {"after": "creates, gets and lists"}))
 
@@ -617,11 +576,9 @@ async def _run(args: argparse.Namespace, proc: subprocess.Popen[bytes], base: st
         "samples": len(lags),
         "missed": missed,
     }
-    _log(
-        f"  p50 {_percentile(lags, 0.5):.1f} ms, p99 {_percentile(lags, 0.99):.1f} ms ({watch_cpu})"
-    )
-    figures.append(("watch_lag_p50_ms", _percentile(lags, 0.5), "ms", watch_extra))
-    figures.append(("watch_lag_p99_ms", _percentile(lags, 0.99), "ms", watch_extra))
+    _log(f"  p50 {percentile(lags, 0.5):.1f} ms, p99 {percentile(lags, 0.99):.1f} ms ({watch_cpu})")
+    figures.append(("watch_lag_p50_ms", percentile(lags, 0.5), "ms", watch_extra))
+    figures.append(("watch_lag_p99_ms", percentile(lags, 0.99), "ms", watch_extra))
 
     return [
         {

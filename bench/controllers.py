@@ -40,6 +40,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _procs import BenchError, cpu_seconds, microkube_executable, tail
+
 from microkube.client.api import ApiClient
 from microkube.client.errors import AlreadyExistsError, ApiError, NotFoundError
 from microkube.client.informer import Informer
@@ -52,19 +54,8 @@ APISERVER_PLUGINS = "apiserver,apiserver-admission,sqlite,memory"
 MANAGER_PLUGINS = "controller-manager,workloads"
 
 
-class BenchError(Exception):
-    """The run itself broke (a process died, nothing converged)."""
-
-
 def _log(message: str) -> None:
     print(f"[controllers] {message}", file=sys.stderr, flush=True)
-
-
-def _microkube() -> str:
-    exe = Path(sys.executable).with_name("microkube")
-    if not exe.exists():
-        raise BenchError(f"no microkube executable beside {sys.executable}")
-    return str(exe)
 
 
 # -- processes ------------------------------------------------------------------------------
@@ -83,7 +74,7 @@ def _process(args: list[str], log_path: Path, plugins: str) -> Iterator[subproce
     try:
         yield proc
     except BaseException:
-        _log(f"{log_path.name} tail:\n{_tail(log_path)}")
+        _log(f"{log_path.name} tail:\n{tail(log_path)}")
         raise
     finally:
         if proc.poll() is None:
@@ -95,28 +86,15 @@ def _process(args: list[str], log_path: Path, plugins: str) -> Iterator[subproce
                 proc.wait(STOP_TIMEOUT)
 
 
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 def _wait_for_kubeconfig(proc: subprocess.Popen[bytes], data_dir: Path, log: Path) -> Path:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise BenchError(f"API server exited with {proc.returncode}:\n{_tail(log)}")
+            raise BenchError(f"API server exited with {proc.returncode}:\n{tail(log)}")
         if b"export KUBECONFIG=" in log.read_bytes():
             return data_dir / "kubeconfig"
         time.sleep(0.05)
     raise BenchError(f"API server not serving after {START_TIMEOUT:.0f} s")
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -289,8 +267,8 @@ async def _run(
         await nodes.start()
         deployments.start()
         await deployments.wait_for_sync()
-        cpu_before = _cpu_seconds(manager_pid)
-        server_before = _cpu_seconds(server_pid)
+        cpu_before = cpu_seconds(manager_pid)
+        server_before = cpu_seconds(server_pid)
         bench_before = time.process_time()
         started = time.monotonic()
         _log(f"creating {args.deployments} deployments of {args.replicas} replicas")
@@ -322,9 +300,9 @@ async def _run(
         _log(f"all available after {elapsed:.1f} s")
         return {
             "seconds": elapsed,
-            "cpu": _cpu_seconds(manager_pid) - cpu_before,
+            "cpu": cpu_seconds(manager_pid) - cpu_before,
             "rss": _peak_rss_mb(manager_pid),
-            "server_cpu": _cpu_seconds(server_pid) - server_before,
+            "server_cpu": cpu_seconds(server_pid) - server_before,
             "bench_cpu": time.process_time() - bench_before,
             "load": os.getloadavg()[0],
         }
@@ -346,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.deployments, args.replicas, args.nodes = 50, 4, 20
-    exe = _microkube()
+    exe = microkube_executable()
     with tempfile.TemporaryDirectory(prefix="microkube-bench-controllers-") as tmp:
         data_dir = Path(tmp)
         config = data_dir / "config.json"
@@ -370,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             with _process(manager_args, manager_log, MANAGER_PLUGINS) as manager:
                 time.sleep(0.5)
                 if manager.poll() is not None:
-                    raise BenchError(f"controller manager exited:\n{_tail(manager_log)}")
+                    raise BenchError(f"controller manager exited:\n{tail(manager_log)}")
                 result = asyncio.run(_run(args, kubeconfig, manager.pid, server.pid))
     conditions = {
         "deployments": args.deployments,

@@ -33,7 +33,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from _procs import BenchError, microkube_executable, percentile, rss_mb, stop, tail
+
 from microkube.client import ApiClient
 from microkube.testing.netns import NetNamespace
 
@@ -51,32 +52,8 @@ STOP_TIMEOUT = 30.0
 NAMESPACE = "default"
 
 
-class BenchError(Exception):
-    """The run itself broke (not a missed goal)."""
-
-
 def _log(message: str) -> None:
     print(f"[pod_startup bench] {message}", file=sys.stderr, flush=True)
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def _microkube() -> str:
-    beside = Path(sys.executable).parent / "microkube"
-    found = str(beside) if beside.exists() else shutil.which("microkube")
-    if found is None:
-        raise BenchError("no 'microkube' executable beside this Python or on PATH")
-    return found
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise BenchError(f"no VmRSS for pid {pid}")
 
 
 def _children(pid: int) -> list[int]:
@@ -96,7 +73,7 @@ def _microkube_tree_rss_mb(pid: int) -> float:
         with contextlib.suppress(OSError):
             command = Path(f"/proc/{current}/cmdline").read_bytes()
             if current == pid or b"microkube" in command:
-                total += _rss_mb(current)
+                total += rss_mb(current)
             todo += _children(current)
     return total
 
@@ -140,29 +117,10 @@ def _process(command: list[str], log_path: Path) -> Iterator[subprocess.Popen[by
     try:
         yield proc
     except BaseException:
-        _log(f"log tail of {command[1]}:\n{_tail(log_path)}")
+        _log(f"log tail of {command[1]}:\n{tail(log_path)}")
         raise
     finally:
-        _stop(proc)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        _log(f"pid {proc.pid} ignored SIGTERM; killing it")
-        proc.kill()
-        proc.wait(STOP_TIMEOUT)
+        stop(proc, STOP_TIMEOUT, _log)
 
 
 async def _wait_for(what: str, seconds: float, check: Any) -> Any:
@@ -286,7 +244,7 @@ async def _run(
 async def _run_cluster(
     args: argparse.Namespace, work: Path, containerd: dict[str, Any] | None
 ) -> list[tuple[str, float, str, dict]]:
-    exe = _microkube()
+    exe = microkube_executable()
     host = os.uname().nodename
     up_config = work / "up.json"
     _write_config(up_config, work / "cluster", "bench-node", {}, containerd)
@@ -318,7 +276,7 @@ async def _run_cluster(
                     )
                     await asyncio.sleep(args.idle_seconds)
                     cluster_rss = _microkube_tree_rss_mb(up.pid)
-                    kubelet_rss = _rss_mb(kubelet.pid)
+                    kubelet_rss = rss_mb(kubelet.pid)
                 await api.delete("nodes", "bench-node-2")
                 figures.append(("kubelet_idle_rss_mb", round(kubelet_rss, 1), "MiB", idle))
                 _log(f"idle RSS: kubelet {kubelet_rss:.0f} MiB")
@@ -331,7 +289,7 @@ async def _run_cluster(
             _log(f"Deployment of {args.pods} pods")
             samples = await _startups(api, args.pods, args.within)
             run = {**conditions, "pods": args.pods, "measured_from": "watch ADDED"}
-            p50, p99 = statistics.median(samples), _percentile(samples, 0.99)
+            p50, p99 = statistics.median(samples), percentile(samples, 0.99)
             _log(f"start-up p50 {p50:.0f} ms, p99 {p99:.0f} ms")
             figures.append(("startup_p50_ms", round(p50, 1), "ms", run))
             figures.append(("startup_p99_ms", round(p99, 1), "ms", run))

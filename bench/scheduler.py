@@ -49,14 +49,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from _procs import BenchError
+
 from microkube.testing.cluster import LocalCluster
 
 NAMESPACE = "default"
 ZONE = "topology.kubernetes.io/zone"
-
-
-class BenchError(Exception):
-    """The run itself broke (not a missed goal)."""
 
 
 def _log(message: str) -> None:

@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _procs import percentile
+
 from microkube.contracts import FactoryContext
 from microkube.contracts.storage import Storage
 from microkube.plugins import load_plugins
@@ -37,11 +39,6 @@ VALUE = bytes(random.Random(0).randrange(256) for _ in range(1024))
 GETS = 5000
 RANGE_RUNS = 5
 WATCH_WRITES = 1000
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _log(message: str) -> None:
@@ -130,11 +127,11 @@ async def bench_backend(name: str, data_dir: Path, keys: int, writers: int) -> l
     figures = [
         ("create_seq_per_s", seq, "creates/s", {"writers": 1}),
         ("create_concurrent_per_s", conc, "creates/s", {"writers": writers}),
-        ("get_p50_us", _percentile(gets, 0.5), "us", {"gets": GETS}),
-        ("get_p99_us", _percentile(gets, 0.99), "us", {"gets": GETS}),
+        ("get_p50_us", percentile(gets, 0.5), "us", {"gets": GETS}),
+        ("get_p99_us", percentile(gets, 0.99), "us", {"gets": GETS}),
         ("range_10k_ms", range_ms, "ms", {"runs": RANGE_RUNS}),
-        ("watch_lag_p50_ms", _percentile(lags, 0.5), "ms", {"writes": WATCH_WRITES}),
-        ("watch_lag_p99_ms", _percentile(lags, 0.99), "ms", {"writes": WATCH_WRITES}),
+        ("watch_lag_p50_ms", percentile(lags, 0.5), "ms", {"writes": WATCH_WRITES}),
+        ("watch_lag_p99_ms", percentile(lags, 0.99), "ms", {"writes": WATCH_WRITES}),
     ]
     return [
         {
