@@ -206,3 +206,28 @@ class BackupCapable(Protocol):
     async def restore(self, source: Path, target: Path | None = None) -> None:
         """Build a store at ``target`` (the backend's own location when None, if it has one)
         from the copy at ``source``. StorageError if ``target`` already holds data."""
+
+
+# -- argument rules every backend enforces (the conformance suite checks them) ----------------
+
+
+def check_key(key: object) -> None:
+    """Keys are ``str``: TypeError otherwise."""
+    if not isinstance(key, str):
+        raise TypeError(f"keys are str, not {type(key).__name__}")
+
+
+def as_bytes(value: object) -> bytes:
+    """Values are bytes-like: the value as ``bytes``, TypeError otherwise."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(f"values are bytes, not {type(value).__name__}")
+    return bytes(value)
+
+
+def non_negative(name: str, value: object) -> int:
+    """Revisions and limits are ints >= 0: TypeError / ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0")
+    return value

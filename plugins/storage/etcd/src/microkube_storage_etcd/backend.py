@@ -24,6 +24,9 @@ from microkube.contracts.storage import (
     RangeResult,
     RevisionMismatchError,
     StorageError,
+    as_bytes,
+    check_key,
+    non_negative,
 )
 from microkube_storage_etcd import messages as pb
 from microkube_storage_etcd.client import (
@@ -102,9 +105,9 @@ class EtcdStorage:
         return response.header.revision
 
     async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
-        _check_key(key)
+        check_key(key)
         request = pb.RangeRequest(
-            key=self.keys.key(key), revision=_non_negative("revision", revision)
+            key=self.keys.key(key), revision=non_negative("revision", revision)
         )
         response = await self._call("range", request, revision=revision)
         return self.keys.kv(response.kvs[0]) if response.kvs else None
@@ -118,16 +121,16 @@ class EtcdStorage:
         revision: int = 0,
         count_only: bool = False,
     ) -> RangeResult:
-        _check_key(prefix)
+        check_key(prefix)
         start, end = self.keys.range(prefix)
         if start_after is not None:
-            _check_key(start_after)
+            check_key(start_after)
             start = max(start, self.keys.key(start_after) + b"\0")
         request = pb.RangeRequest(
             key=start,
             range_end=end,
-            limit=_non_negative("limit", limit),
-            revision=_non_negative("revision", revision),
+            limit=non_negative("limit", limit),
+            revision=non_negative("revision", revision),
             count_only=bool(count_only),
         )
         response = await self._call("range", request, revision=revision)
@@ -141,14 +144,14 @@ class EtcdStorage:
     # -- writes -------------------------------------------------------------------------
 
     async def create(self, key: str, value: bytes, *, lease: int = 0) -> int:
-        _check_key(key)
+        check_key(key)
         raw = self.keys.key(key)
         txn = pb.TxnRequest(
             compare=[pb.Compare(key=raw, target=pb.TARGET_CREATE, create_revision=0)],
             success=[
                 pb.RequestOp(
                     request_put=pb.PutRequest(
-                        key=raw, value=_as_bytes(value), lease=_non_negative("lease", lease)
+                        key=raw, value=as_bytes(value), lease=non_negative("lease", lease)
                     )
                 )
             ],
@@ -159,16 +162,16 @@ class EtcdStorage:
         return response.header.revision
 
     async def update(self, key: str, value: bytes, *, expected_revision: int) -> int:
-        _check_key(key)
+        check_key(key)
         raw = self.keys.key(key)
-        put = pb.PutRequest(key=raw, value=_as_bytes(value), ignore_lease=True)
+        put = pb.PutRequest(key=raw, value=as_bytes(value), ignore_lease=True)
         response = await self._call("txn", self._guarded(raw, expected_revision, put), write=True)
         if not response.succeeded:
             self._guard_failed(key, response)
         return response.header.revision
 
     async def delete(self, key: str, *, expected_revision: int = 0) -> KeyValue:
-        _check_key(key)
+        check_key(key)
         raw = self.keys.key(key)
         delete = pb.DeleteRangeRequest(key=raw, prev_kv=True)
         response = await self._call(
@@ -192,7 +195,7 @@ class EtcdStorage:
     def _guarded(self, raw: bytes, expected: int, op: Any) -> Any:
         """A Txn applying ``op`` if the key's mod_revision is ``expected`` (0: if it exists),
         reading the key otherwise."""
-        expected = _non_negative("expected_revision", expected)
+        expected = non_negative("expected_revision", expected)
         if expected:
             compare = pb.Compare(
                 key=raw, target=pb.TARGET_MOD, result=pb.EQUAL, mod_revision=expected
@@ -217,12 +220,12 @@ class EtcdStorage:
     # -- watch --------------------------------------------------------------------------
 
     def watch(self, prefix: str, *, start_revision: int) -> EtcdWatch:
-        _check_key(prefix)
+        check_key(prefix)
         watch = EtcdWatch(
             self.client,
             self.keys,
             prefix,
-            _non_negative("start_revision", start_revision),
+            non_negative("start_revision", start_revision),
             progress_interval=self.options.progress_interval,
             on_close=self._watches.discard,
         )
@@ -233,7 +236,7 @@ class EtcdStorage:
 
     async def compact(self, revision: int) -> None:
         """Compact etcd's history below ``revision`` and wait until it is physically gone."""
-        revision = _non_negative("revision", revision)
+        revision = non_negative("revision", revision)
         request = pb.CompactionRequest(revision=revision, physical=True)
         await self._call("compact", request, revision=revision)
 
@@ -327,22 +330,3 @@ class EtcdStorage:
         if LEASE_NOT_FOUND in exc.details:
             return StorageError(f"lease not found: {exc.details}")
         return exc
-
-
-def _check_key(key: object) -> None:
-    if not isinstance(key, str):
-        raise TypeError(f"keys are str, not {type(key).__name__}")
-
-
-def _as_bytes(value: object) -> bytes:
-    if not isinstance(value, bytes | bytearray | memoryview):
-        raise TypeError(f"values are bytes, not {type(value).__name__}")
-    return bytes(value)
-
-
-def _non_negative(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0")
-    return value

@@ -17,7 +17,15 @@ from typing import Any
 
 from microkube.compaction import Compactor
 from microkube.contracts import FactoryContext
-from microkube.contracts.storage import KeyValue, RangeResult, StorageError, WatchEvent
+from microkube.contracts.storage import (
+    KeyValue,
+    RangeResult,
+    StorageError,
+    WatchEvent,
+    as_bytes,
+    check_key,
+    non_negative,
+)
 from microkube_storage_sqlite import reads
 from microkube_storage_sqlite.leases import LeaseReaper
 from microkube_storage_sqlite.lockfile import DatabaseLock
@@ -136,8 +144,8 @@ class SqliteStorage:
         return self._require_writer().revision
 
     async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
-        _check_key(key)
-        revision = _non_negative("revision", revision)
+        check_key(key)
+        revision = non_negative("revision", revision)
         query = functools.partial(reads.get, key=key, revision=revision)
         return self._require_reads().read_now(query)
 
@@ -150,15 +158,15 @@ class SqliteStorage:
         revision: int = 0,
         count_only: bool = False,
     ) -> RangeResult:
-        _check_key(prefix)
+        check_key(prefix)
         if start_after is not None:
-            _check_key(start_after)
+            check_key(start_after)
         query = functools.partial(
             reads.range_,
             prefix=prefix,
             start_after=start_after,
-            limit=_non_negative("limit", limit),
-            revision=_non_negative("revision", revision),
+            limit=non_negative("limit", limit),
+            revision=non_negative("revision", revision),
             count_only=bool(count_only),
         )
         return await self._require_reads().read(query)
@@ -166,27 +174,25 @@ class SqliteStorage:
     # -- writes -------------------------------------------------------------------------
 
     async def create(self, key: str, value: bytes, *, lease: int = 0) -> int:
-        _check_key(key)
-        return await self._submit(Create(key, _as_bytes(value), _non_negative("lease", lease)))
+        check_key(key)
+        return await self._submit(Create(key, as_bytes(value), non_negative("lease", lease)))
 
     async def update(self, key: str, value: bytes, *, expected_revision: int) -> int:
-        _check_key(key)
-        expected = _non_negative("expected_revision", expected_revision)
-        return await self._submit(Update(key, _as_bytes(value), expected))
+        check_key(key)
+        expected = non_negative("expected_revision", expected_revision)
+        return await self._submit(Update(key, as_bytes(value), expected))
 
     async def delete(self, key: str, *, expected_revision: int = 0) -> KeyValue:
-        _check_key(key)
-        return await self._submit(
-            Delete(key, _non_negative("expected_revision", expected_revision))
-        )
+        check_key(key)
+        return await self._submit(Delete(key, non_negative("expected_revision", expected_revision)))
 
     # -- watch --------------------------------------------------------------------------
 
     def watch(self, prefix: str, *, start_revision: int) -> SqliteWatch:
-        _check_key(prefix)
+        check_key(prefix)
         if self._hub is None:
             raise StorageError("storage is not started")
-        return self._hub.open(prefix, _non_negative("start_revision", start_revision))
+        return self._hub.open(prefix, non_negative("start_revision", start_revision))
 
     def notify_progress(self) -> None:
         """Send every open watch a progress notification (etcd's RequestProgress)."""
@@ -284,22 +290,3 @@ class SqliteStorage:
 
 def _all_leases(conn: Any) -> list[tuple[int, float]]:
     return conn.execute("SELECT id, expires_at FROM leases").fetchall()
-
-
-def _check_key(key: object) -> None:
-    if not isinstance(key, str):
-        raise TypeError(f"keys are str, not {type(key).__name__}")
-
-
-def _as_bytes(value: object) -> bytes:
-    if not isinstance(value, bytes | bytearray | memoryview):
-        raise TypeError(f"values are bytes, not {type(value).__name__}")
-    return bytes(value)
-
-
-def _non_negative(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0")
-    return value
