@@ -3,7 +3,9 @@ Status and leaves the store unchanged."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -212,3 +214,23 @@ async def test_duplicate_yaml_keys_are_reported_by_line(client):
     warned = await client.post(CM, data=text, content_type="application/yaml")
     assert warned.status == 201 and warned.warnings == []
     assert warned.body["data"] == {"a": "2"}
+
+
+async def test_a_body_arriving_in_pieces_is_read_whole(apiserver, client):
+    # As over TLS, where a body can span records: the server must wait for all of it.
+    body = json.dumps({"metadata": {"name": "pieces"}, "data": {"k": "v" * 2000}}).encode()
+    url = urlsplit(apiserver.url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    head = (
+        f"POST {CM} HTTP/1.1\r\nHost: {url.hostname}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    writer.write(head + body[:100])
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.write(body[100:])
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    assert status_line.split()[1] == b"201", status_line
+    assert (await client.get(f"{CM}/pieces")).body["data"]["k"] == "v" * 2000

@@ -40,9 +40,16 @@ async def read_body(request: web.BaseRequest, limit: int) -> bytes:
     length = request.content_length
     if length is not None and length > limit:
         raise errors.request_entity_too_large(limit)
-    data = await request.content.read(limit + 1)
-    if len(data) > limit:
-        raise errors.request_entity_too_large(limit)
+    # StreamReader.read(n) answers with what has arrived so far (up to n bytes), not the whole
+    # body: a body split over TLS records or TCP segments must be read to its end.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise errors.request_entity_too_large(limit)
+    data = b"".join(chunks)
     request[BODY_KEY] = data  # for the audit log (Request level)
     return data
 
