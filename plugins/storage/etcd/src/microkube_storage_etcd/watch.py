@@ -8,12 +8,18 @@ that revision — no event missed, none repeated (as clientv3 does).
 
 Progress: ``request_progress()`` sends etcd's ``WatchProgressRequest``; after
 ``progress_interval`` seconds without a response the watch asks by itself. etcd before
-3.4.24 answers a progress request through a side channel that can overtake events still
-being replayed to a watch created at a past revision (etcd issue 15220, Debian ships 3.4.23),
-so while a watch may still be catching up (until an event batch at or beyond the store
-revision of its creation arrives, or ``CATCH_UP_GRACE`` passes: etcd syncs lagging watchers
-every 100 ms) a progress answer is not passed on; the request is repeated once the watch is
-caught up instead.
+3.4.24 answers a progress request through a side channel (etcd issue 15220, Debian ships
+3.4.23): its send loop picks between that channel and the watch's events at random, so an
+answer stamped with revision R can overtake events at or below R. Two rules make an answer
+safe to pass on:
+
+- while a watch may still be catching up (until an event batch at or beyond the store
+  revision of its creation arrives, or ``CATCH_UP_GRACE`` passes: etcd replays to lagging
+  watchers every 100 ms), its events up to R may not even be queued yet: the answer is
+  dropped and the request repeated once the watch is caught up;
+- once caught up, every event up to R was queued before the answer was made, so it is sent
+  before the answer to a *second* request (one stream, in order): an answer R is held and
+  confirmed by the next one, and passed on as R (or the last event's revision, if later).
 """
 
 from __future__ import annotations
@@ -73,6 +79,13 @@ class EtcdWatch:
         self._catch_up_deadline = 0.0
         self._created_at_revision = 0
         self._progress_wanted = False
+        #: A progress answer's revision awaiting confirmation, and the number of the request
+        #: whose answer confirms it (requests and answers counted per stream: etcd answers
+        #: each request, in order).
+        self._unconfirmed_progress: int | None = None
+        self._confirming_request = 0
+        self._requests_sent = 0
+        self._answers_seen = 0
         self._last_response = time.monotonic()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reader = asyncio.get_running_loop().create_task(self._run())
@@ -125,6 +138,8 @@ class EtcdWatch:
         async with self._write_lock:
             with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
                 await call.write(pb.WatchRequest(progress_request=pb.WatchProgressRequest()))
+                if call is self._call:
+                    self._requests_sent += 1
 
     async def _run(self) -> None:
         failures = 0
@@ -189,6 +204,8 @@ class EtcdWatch:
             self._queue.put_nowait(StorageError(f"etcd watch: {reason}"))
             return True
         if response.created:
+            self._unconfirmed_progress = None  # an answer of a stream that is gone
+            self._requests_sent = self._answers_seen = 0
             self._created_at_revision = revision
             if self.next_revision == 0:
                 self.next_revision = revision + 1
@@ -205,15 +222,25 @@ class EtcdWatch:
             self._queue.put_nowait(WatchResponse(revision=revision, events=events))
             return False
         # A progress notification.
+        self._answers_seen += 1
         if not self._caught_up:
             if time.monotonic() < self._catch_up_deadline:
                 delay = self._catch_up_deadline - time.monotonic()
                 self._spawn(self._send_progress_request(delay))
                 return False
             self._caught_up = True
+        if self._unconfirmed_progress is None:
+            self._unconfirmed_progress = revision
+            self._confirming_request = self._requests_sent + 1  # the one sent now
+            self._spawn(self._send_progress_request())
+            return False
+        if self._answers_seen < self._confirming_request:
+            return False  # an answer to a request sent before the one that confirms
+        confirmed = max(self._unconfirmed_progress, self.next_revision - 1)
+        self._unconfirmed_progress = None
         self._progress_wanted = False
-        self.next_revision = max(self.next_revision, revision + 1)
-        self._queue.put_nowait(WatchResponse(revision=revision))
+        self.next_revision = max(self.next_revision, confirmed + 1)
+        self._queue.put_nowait(WatchResponse(revision=confirmed))
         return False
 
     async def _tick(self) -> None:
